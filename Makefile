@@ -1,0 +1,20 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PY := .venv/bin/python
+PORT ?= 5000
+
+.PHONY: run test reset install stack bench
+
+install:
+	@bash scripts/install.sh
+
+## Start the local stack (PostgreSQL, PostgREST, gateway) and serve the API on $(PORT).
+run: install
+	@PORT=$(PORT) $(PY) -m devstack run
+
+## Throwaway stack on free ports, every test (pgTAP, pytest, curl smoke), then tear it down.
+test: install
+	@$(PY) -m devstack test $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
+
+## Wipe the local stack's data (the next `make run` starts from the migrations and seed).
+reset: install
+	@$(PY) -m devstack reset

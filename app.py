@@ -1,0 +1,58 @@
+"""The application factory: `flask --app app run`, or gunicorn 'app:create_app()'."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from flask import Flask, g, request
+
+from config import Config
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_object(Config)
+    app.config.update(
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_KEY_PREFIX="learner-progress",
+    )
+    app.json.sort_keys = False
+    if test_config:
+        app.config.update(test_config)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+
+    from extensions import limiter
+    from services.identity import token_verifier
+    from services.supabase import supabase
+
+    from blueprints import errors, health, identity
+
+    # Identity is resolved before the limiter runs, so that limits are keyed by learner.
+    app.before_request(assign_request_id)
+    app.before_request(identity.resolve_bearer_token)
+    app.after_request(echo_request_id)
+
+    supabase.init_app(app)
+    token_verifier.init_app(app)
+    limiter.init_app(app)
+
+    app.register_blueprint(errors.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(identity.bp)
+    return app
+
+
+def assign_request_id() -> None:
+    """Keep a sane incoming X-Request-ID (a proxy's), otherwise make one."""
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def echo_request_id(response):
+    response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
+    return response

@@ -1,0 +1,1 @@
+"""One blueprint per contract, plus the shared error and identity plumbing."""

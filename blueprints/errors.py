@@ -1,0 +1,62 @@
+"""The one place errors become responses, all in one JSON shape:
+
+    {"error": "<message>", "code": "<machine code>", "status": 404, "details": {...},
+     "requestId": "<X-Request-ID>"}
+
+`error` is a plain message, as the seed contracts expect; `details` names bad fields and, for
+locked lessons, the missing prerequisites.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, g, jsonify
+from werkzeug.exceptions import HTTPException
+
+from services.errors import ServiceError
+
+bp = Blueprint("errors", __name__)
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+    415: "unsupported_media_type", 422: "unprocessable", 429: "rate_limited",
+    500: "internal_error", 503: "unavailable",
+}
+
+
+def error_response(status: int, message: str, code: str | None = None, details=None):
+    body = {
+        "error": message,
+        "code": code or HTTP_CODES.get(status, "error"),
+        "status": status,
+        "details": details or {},
+        "requestId": g.get("request_id"),
+    }
+    response = jsonify(body)
+    response.status_code = status
+    if status in (429, 503):
+        response.headers.setdefault("Retry-After", str(current_app.config["RETRY_AFTER_SECONDS"]))
+    return response
+
+
+@bp.app_errorhandler(ServiceError)
+def handle_service_error(error: ServiceError):
+    return error_response(error.status, error.message, error.code, error.details)
+
+
+@bp.app_errorhandler(HTTPException)
+def handle_http_exception(error: HTTPException):
+    response = error_response(error.code or 500, error.description or error.name)
+    retry_after = error.get_headers() and dict(error.get_headers()).get("Retry-After")
+    if retry_after:
+        response.headers["Retry-After"] = retry_after
+    return response
+
+
+@bp.app_errorhandler(Exception)
+def handle_unexpected(error: Exception):
+    log.exception("unhandled error", extra={"request_id": g.get("request_id")})
+    return error_response(500, "Something went wrong on our side; it has been logged.")

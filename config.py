@@ -1,0 +1,44 @@
+"""Every setting the service reads, each documented in .env.example."""
+
+from __future__ import annotations
+
+import os
+
+from dotenv import load_dotenv
+
+load_dotenv()
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def _bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in ("1", "true", "yes", "on")
+
+
+class Config:
+    """Read once at import; the app factory copies it into `app.config`."""
+
+    SUPABASE_URL = os.environ.get("SUPABASE_URL", "http://127.0.0.1:54321")
+    SUPABASE_SERVICE_ROLE_KEY = os.environ.get("SUPABASE_SERVICE_ROLE_KEY", "")
+    SUPABASE_JWT_SECRET = os.environ.get("SUPABASE_JWT_SECRET", "")
+    SUPABASE_TIMEOUT = _float("SUPABASE_TIMEOUT", 5.0)
+    JWKS_CACHE_SECONDS = _int("JWKS_CACHE_SECONDS", 600)
+
+    ANONYMOUS_LEARNERS = os.environ.get("ANONYMOUS_LEARNERS", "token")
+    LEARNER_TOKEN_TTL = _int("LEARNER_TOKEN_TTL", 365 * 24 * 3600)
+
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
+    RETRY_AFTER_SECONDS = _int("RETRY_AFTER_SECONDS", 2)
+
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "300 per minute")
+    RATELIMIT_WRITE = os.environ.get("RATELIMIT_WRITE", "120 per minute")
+
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

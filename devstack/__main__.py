@@ -1,0 +1,191 @@
+"""`python -m devstack run|test|reset|up`: what `make run`, `make test` and `make reset` do."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .stack import ANON_KEY, JWT_SECRET, ROOT, SERVICE_ROLE_KEY, Stack, _wait_http, free_port
+
+LOCAL = ROOT / ".local"
+
+
+def local_stack() -> Stack:
+    """The persistent stack of `make run`, on Supabase's usual local ports."""
+    return Stack(
+        root=LOCAL,
+        db_port=int(os.environ.get("DB_PORT", 54322)),
+        gateway_port=int(os.environ.get("GATEWAY_PORT", 54321)),
+        postgrest_port=int(os.environ.get("POSTGREST_PORT", 54330)),
+        postgrest_admin_port=int(os.environ.get("POSTGREST_ADMIN_PORT", 54331)),
+        external_database_url=os.environ.get("DATABASE_URL") or None,
+    )
+
+
+def app_command(port: int) -> list[str]:
+    """gunicorn, or Flask's reloading debug server when FLASK_DEBUG=1."""
+    python = sys.executable
+    if os.environ.get("FLASK_DEBUG") == "1":
+        return [python, "-m", "flask", "--app", "app", "run", "--port", str(port)]
+    return [
+        python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+        "--threads", "4", "--access-logfile", "-", "app:create_app()",
+    ]
+
+
+def start_app(stack: Stack, port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    env = {**os.environ, **stack.env(), **(extra_env or {})}
+    process = subprocess.Popen(app_command(port), cwd=ROOT, env=env, start_new_session=True)
+    stack.pids["app"] = process.pid
+    stack.save()
+    _wait_http(f"http://127.0.0.1:{port}/health", timeout=30)
+    return process
+
+
+def banner(stack: Stack, port: int) -> str:
+    rows = [
+        ("API", f"http://127.0.0.1:{port}"),
+        ("Gateway (SUPABASE_URL)", stack.supabase_url),
+        ("PostgREST", f"http://127.0.0.1:{stack.postgrest_port}"),
+        ("Database URL", stack.database_url),
+        ("JWT secret", JWT_SECRET),
+        ("anon key", ANON_KEY),
+        ("service_role key", SERVICE_ROLE_KEY),
+        ("Data and logs", str(stack.root)),
+    ]
+    width = max(len(label) for label, _ in rows)
+    lines = [f"{label.rjust(width)}: {value}" for label, value in rows]
+    return "\nLocal stack is running.\n\n" + "\n".join(lines) + "\n\nCtrl-C stops everything.\n"
+
+
+def cmd_run(_: argparse.Namespace) -> int:
+    stack = local_stack()
+    port = int(os.environ.get("PORT", 5000))
+    stop = _stop_on_signals(stack)
+    try:
+        stack.start(seed=True)
+        app = start_app(stack, port)
+        print(banner(stack, port), flush=True)
+        app.wait()
+    finally:
+        stop()
+    return 0
+
+
+def cmd_up(_: argparse.Namespace) -> int:
+    """Start the stack without the app and leave it running (tools, benchmarks)."""
+    stack = local_stack()
+    stack.start(seed=True)
+    print(f"stack up: {stack.supabase_url}  state: {stack.state_file}")
+    return 0
+
+
+def cmd_down(_: argparse.Namespace) -> int:
+    stack = local_stack()
+    stack.load_pids()
+    stack.stop()
+    return 0
+
+
+def cmd_reset(_: argparse.Namespace) -> int:
+    stack = local_stack()
+    stack.stop()
+    shutil.rmtree(stack.root, ignore_errors=True)
+    print(f"removed {stack.root}: the next `make run` starts from the migrations and seed")
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    """Throwaway stack on free ports; pgTAP, curl smoke and pytest against it; tear down."""
+    root = Path(tempfile.mkdtemp(prefix="progress-stack-"))
+    os.chmod(root, 0o755)
+    stack = Stack.throwaway_stack(root)
+    stop = _stop_on_signals(stack)
+    failures = []
+    try:
+        started = time.monotonic()
+        stack.start(seed=True)
+        print(f"devstack: throwaway stack up in {time.monotonic() - started:.1f}s at {root}", flush=True)
+        env = {**os.environ, **stack.env()}
+
+        if run_pgtap(stack, env) != 0:
+            failures.append("pgTAP")
+        if run_smoke(stack, env) != 0:
+            failures.append("curl smoke")
+        pytest = subprocess.run([sys.executable, "-m", "pytest", *args.pytest_args], cwd=ROOT, env=env)
+        if pytest.returncode != 0:
+            failures.append("pytest")
+    finally:
+        stop()
+        shutil.rmtree(root, ignore_errors=True)
+    if failures:
+        print(f"devstack: FAILED: {', '.join(failures)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_pgtap(stack: Stack, env: dict[str, str]) -> int:
+    tests = sorted((ROOT / "supabase" / "tests" / "database").glob("*.sql"))
+    print(f"devstack: pgTAP ({len(tests)} files)", flush=True)
+    return subprocess.run(
+        ["pg_prove", "--ext", ".sql", "-d", stack.superuser_url, *map(str, tests)],
+        cwd=ROOT,
+        env=env,
+    ).returncode
+
+
+def run_smoke(stack: Stack, env: dict[str, str]) -> int:
+    port = free_port()
+    app = start_app(stack, port, {"LOG_LEVEL": "WARNING"})
+    try:
+        print("devstack: curl smoke (scripts/smoke.sh)", flush=True)
+        return subprocess.run(
+            ["bash", "scripts/smoke.sh", f"http://127.0.0.1:{port}"], cwd=ROOT, env=env
+        ).returncode
+    finally:
+        app.terminate()
+        app.wait(timeout=10)
+        stack.pids.pop("app", None)
+        stack.save()
+
+
+def _stop_on_signals(stack: Stack):
+    """Ctrl-C or SIGTERM stops everything the stack started, exactly once."""
+    stopped = False
+
+    def stop(*_):
+        nonlocal stopped
+        if not stopped:
+            stopped = True
+            stack.stop()
+        if _:
+            sys.exit(130)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    return stop
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the local stack and serve the API").set_defaults(func=cmd_run)
+    sub.add_parser("up", help="start the local stack only").set_defaults(func=cmd_up)
+    sub.add_parser("down", help="stop a stack started with `up`").set_defaults(func=cmd_down)
+    sub.add_parser("reset", help="wipe the local stack's data").set_defaults(func=cmd_reset)
+    test = sub.add_parser("test", help="run every test against a throwaway stack")
+    test.add_argument("pytest_args", nargs="*", help="passed to pytest after `--`")
+    test.set_defaults(func=cmd_test)
+    args = parser.parse_args()
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

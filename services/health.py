@@ -1,0 +1,11 @@
+"""The health probe: one read-only call that crosses the gateway, PostgREST and PostgreSQL."""
+
+from __future__ import annotations
+
+from .supabase import supabase
+
+
+def database_health() -> dict:
+    """The database's latest migration, read through PostgREST; raises Unavailable when down."""
+    row = supabase.rpc("service_health", read_only=True)
+    return {"database": "ok", "migration": row["migration"]}

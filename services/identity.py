@@ -1,0 +1,144 @@
+"""Who is calling: Supabase Auth access tokens and this service's anonymous learner tokens.
+
+Supabase tokens are verified here, not trusted: ES256/RS256 against the project's JWKS (fetched
+over HTTP and cached), HS256 against the project's JWT secret. The algorithm is pinned to the
+key that verifies it, `aud=authenticated`, `exp` and `sub` are required. Anonymous browser
+learners (seed 000) get a token of the same form, signed with the JWT secret, so PostgREST and
+RLS accept it exactly like a Supabase one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import jwt
+
+from .errors import Unauthorized
+from .supabase import supabase
+
+LEARNER_TOKEN_ISSUER = "learner-progress"
+ASYMMETRIC_ALGORITHMS = ("ES256", "RS256")
+
+
+@dataclass(frozen=True)
+class Learner:
+    """A verified caller. `kind` is `account` (Supabase Auth) or `browser` (anonymous UUID)."""
+
+    id: str
+    kind: str
+    anonymous: bool
+
+    def as_dict(self) -> dict:
+        return {"learnerId": self.id, "kind": self.kind, "anonymous": self.anonymous}
+
+
+class TokenVerifier:
+    """Verifies bearer tokens and issues anonymous learner tokens."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = 0.0
+        self._lock = threading.Lock()
+
+    def init_app(self, app) -> None:
+        self.secret = app.config["SUPABASE_JWT_SECRET"]
+        self.jwks_url = app.config["SUPABASE_URL"].rstrip("/") + "/auth/v1/.well-known/jwks.json"
+        self.cache_seconds = app.config["JWKS_CACHE_SECONDS"]
+        self.timeout = app.config["SUPABASE_TIMEOUT"]
+        self.token_ttl = app.config["LEARNER_TOKEN_TTL"]
+        app.extensions["token_verifier"] = self
+
+    # ----- verification ------------------------------------------------------------------------
+    def verify(self, token: str) -> Learner:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise Unauthorized("The bearer token is malformed.") from error
+        algorithm = header.get("alg")
+        if algorithm == "HS256" and self.secret:
+            key = self.secret
+        elif algorithm in ASYMMETRIC_ALGORITHMS:
+            key = self._signing_key(header.get("kid"), algorithm)
+        else:
+            raise Unauthorized(f"Tokens signed with {algorithm!r} are not accepted.")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience="authenticated",
+                options={"require": ["exp", "sub", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise Unauthorized("The bearer token has expired.") from error
+        except jwt.PyJWTError as error:
+            raise Unauthorized(f"The bearer token is not valid: {error}.") from error
+        try:
+            learner_id = str(uuid.UUID(claims["sub"]))
+        except (ValueError, TypeError, AttributeError) as error:
+            raise Unauthorized("The bearer token's subject is not a learner id.") from error
+        kind = "browser" if claims.get("iss") == LEARNER_TOKEN_ISSUER else "account"
+        return Learner(learner_id, kind, bool(claims.get("is_anonymous", False)))
+
+    def _signing_key(self, kid: str | None, algorithm: str):
+        key = self._cached_key(kid, refresh_if_missing=True)
+        if key is None or key.algorithm_name != algorithm:
+            raise Unauthorized("The bearer token was signed by an unknown key.")
+        return key.key
+
+    def _cached_key(self, kid: str | None, refresh_if_missing: bool) -> jwt.PyJWK | None:
+        with self._lock:
+            stale = time.monotonic() - self._fetched_at > self.cache_seconds
+            # An unknown kid may be a rotated key: refetch, but at most every few seconds.
+            recently = time.monotonic() - self._fetched_at < 5
+            if stale or (kid not in self._keys and refresh_if_missing and not recently):
+                self._keys = self._fetch_jwks()
+                self._fetched_at = time.monotonic()
+            return self._keys.get(kid)
+
+    def _fetch_jwks(self) -> dict[str, jwt.PyJWK]:
+        try:
+            response = httpx.get(self.jwks_url, timeout=self.timeout)
+            response.raise_for_status()
+            keys = response.json().get("keys", [])
+        except (httpx.HTTPError, ValueError) as error:
+            raise Unauthorized("The project's signing keys could not be fetched.") from error
+        usable = {}
+        for jwk in keys:
+            try:
+                usable[jwk.get("kid")] = jwt.PyJWK(jwk)
+            except jwt.PyJWTError:
+                continue
+        return usable
+
+    # ----- anonymous learner tokens ------------------------------------------------------------
+    def issue_learner_token(self, learner_id: str) -> dict:
+        now = int(time.time())
+        expires = now + self.token_ttl
+        claims = {
+            "iss": LEARNER_TOKEN_ISSUER,
+            "sub": learner_id,
+            "aud": "authenticated",
+            "role": "authenticated",
+            "is_anonymous": True,
+            "iat": now,
+            "exp": expires,
+        }
+        return {
+            "token": jwt.encode(claims, self.secret, algorithm="HS256"),
+            "tokenType": "Bearer",
+            "expiresAt": datetime.fromtimestamp(expires, UTC).isoformat().replace("+00:00", "Z"),
+        }
+
+
+def register_browser_learner(learner_id: str) -> None:
+    """Record an anonymous browser learner once; a second registration raises Conflict."""
+    supabase.rpc("register_browser_learner", {"p_learner_id": learner_id})
+
+
+token_verifier = TokenVerifier()

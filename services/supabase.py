@@ -1,0 +1,118 @@
+"""One service-role Supabase client per process, and the one place its errors are translated.
+
+The client uses HTTP/1.1 (HTTP/2 on a shared sync client has produced "Server disconnected"),
+a timeout of a few seconds, and no automatic retries: a caller gets a fast 503 instead of a GET
+retried for seven seconds. It is never re-authenticated per request; learner identity is passed
+to SQL functions as an argument, and the functions check it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from postgrest.exceptions import APIError
+from supabase import Client, ClientOptions, create_client
+
+from .errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceError,
+    Unavailable,
+)
+
+# PostgreSQL and PostgREST error codes, and what each means to a client.
+SQLSTATE_ERRORS: dict[str, type[ServiceError]] = {
+    "23505": Conflict,  # unique_violation
+    "23503": NotFound,  # foreign_key_violation: the referenced item does not exist
+    "23514": BadRequest,  # check_violation
+    "22P02": BadRequest,  # invalid_text_representation (a malformed uuid, say)
+    "22023": BadRequest,  # invalid_parameter_value
+    "22007": BadRequest,  # invalid_datetime_format
+    "42501": Forbidden,  # insufficient_privilege
+    "57014": Unavailable,  # statement timeout
+    "PGRST002": Unavailable,  # schema cache not loaded yet
+    "PGRST003": Unavailable,  # timed out waiting for a pool connection
+}
+
+
+class SupabaseService:
+    """Holds the process's client; `rpc()` is how every service calls a SQL function."""
+
+    def __init__(self) -> None:
+        self.client: Client | None = None
+
+    def init_app(self, app) -> None:
+        http = httpx.Client(http2=False, timeout=app.config["SUPABASE_TIMEOUT"])
+        options = ClientOptions(
+            httpx_client=http,
+            postgrest_client_retry=False,
+            auto_refresh_token=False,
+            persist_session=False,
+        )
+        self.client = create_client(
+            app.config["SUPABASE_URL"], app.config["SUPABASE_SERVICE_ROLE_KEY"], options
+        )
+        app.extensions["supabase"] = self
+
+    def rpc(self, function: str, params: dict[str, Any] | None = None, *, read_only=False) -> Any:
+        """Call `public.<function>` through PostgREST; translate failures into domain errors."""
+        try:
+            response = self.client.rpc(function, params or {}, get=read_only).execute()
+        except APIError as error:
+            raise translate(error) from error
+        except httpx.TransportError as error:
+            raise Unavailable("The database is not reachable right now; retry shortly.") from error
+        return response.data
+
+
+def translate(error: APIError) -> ServiceError:
+    """Map a PostgREST error to the domain error it means.
+
+    SQL functions raise `sqlstate 'PT4xx'` with a message and, in DETAIL, a JSON object of
+    details: PostgREST answers with that HTTP status, and we keep the status, message and details.
+    """
+    code = str(error.code or "")
+    details = _json_details(error.details)
+    if code.startswith("PT") and code[2:].isdigit():
+        status = int(code[2:])
+        return ServiceError(
+            error.message or "request failed",
+            details.get("details", {}),
+            status=status,
+            code=details.get("code") or _code_for(status),
+        )
+    if code in SQLSTATE_ERRORS:
+        kind = SQLSTATE_ERRORS[code]
+        message = error.message or kind.code
+        if kind is Unavailable:
+            message = "The database is busy or starting; retry shortly."
+        return kind(message)
+    if not code or code.isdigit() and int(code) >= 500 or code.startswith("08"):
+        # A gateway error page (PostgREST down) or a lost database connection.
+        return Unavailable("The database is not reachable right now; retry shortly.")
+    return ServiceError("The database rejected the request.", {"sqlstate": code})
+
+
+def _json_details(raw: Any) -> dict:
+    """A function's DETAIL: a JSON object `{"code": ..., "details": {...}}`, or nothing."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        parsed = json.loads(raw) if raw else {}
+    except (TypeError, ValueError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _code_for(status: int) -> str:
+    return {
+        400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+        409: "conflict", 422: "unprocessable", 429: "rate_limited", 503: "unavailable",
+    }.get(status, "error")
+
+
+supabase = SupabaseService()
