@@ -16,19 +16,14 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_object(Config)
-    app.config.update(
-        RATELIMIT_HEADERS_ENABLED=True,
-        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
-        RATELIMIT_KEY_PREFIX="learner-progress",
-    )
     app.json.sort_keys = False
     if test_config:
         app.config.update(test_config)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
 
-    from extensions import limiter
-    from services.identity import token_verifier
-    from services.supabase import supabase
+    from extensions import init_rate_limits
+    from services import identity as identity_service
+    from services import supabase
 
     from blueprints import errors, health, identity
 
@@ -38,12 +33,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.after_request(echo_request_id)
 
     supabase.init_app(app)
-    token_verifier.init_app(app)
-    limiter.init_app(app)
+    identity_service.init_app(app)
 
     app.register_blueprint(errors.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(identity.bp)
+    init_rate_limits(app)
     return app
 
 

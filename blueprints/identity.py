@@ -6,7 +6,7 @@ import uuid
 
 from flask import Blueprint, current_app, g, request
 
-from extensions import limiter
+from extensions import rate_limit
 from schemas import json_body, load
 from schemas.identity import learner_registration_schema
 from services.errors import Forbidden, ServiceError, Unauthorized, ValidationFailed
@@ -25,7 +25,7 @@ def resolve_bearer_token() -> None:
     try:
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("Send the token as 'Authorization: Bearer <token>'.")
-        learner = token_verifier.verify(token.strip())
+        learner = token_verifier().verify(token.strip())
         if learner.kind == "browser" and current_app.config["ANONYMOUS_LEARNERS"] == "off":
             raise Unauthorized("Anonymous learners are turned off on this service.")
         g.learner = learner
@@ -66,17 +66,17 @@ def _normalized(value: str) -> str | None:
 
 
 @bp.post("/api/learners")
-@limiter.limit(lambda: current_app.config["RATELIMIT_WRITE"])
+@rate_limit("RATELIMIT_WRITE")
 def register_learner():
     """Register an anonymous browser learner's UUID once and return its bearer token."""
     if current_app.config["ANONYMOUS_LEARNERS"] == "off":
         raise Forbidden("Anonymous learners are turned off on this service.")
     learner_id = str(load(learner_registration_schema, json_body())["userId"])
     register_browser_learner(learner_id)
-    return {"learnerId": learner_id, **token_verifier.issue_learner_token(learner_id)}, 201
+    return {"learnerId": learner_id, **token_verifier().issue_learner_token(learner_id)}, 201
 
 
 @bp.get("/api/identity")
 def identity():
-    """Who the service takes the caller for."""
-    return current_learner().as_dict()
+    """Who the service takes the caller for (403 if `userId` is given and is someone else)."""
+    return current_learner(request.args.get("userId")).as_dict()

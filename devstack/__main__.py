@@ -40,9 +40,15 @@ def app_command(port: int) -> list[str]:
     ]
 
 
-def start_app(stack: Stack, port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-    env = {**os.environ, **stack.env(), **(extra_env or {})}
-    process = subprocess.Popen(app_command(port), cwd=ROOT, env=env, start_new_session=True)
+def start_app(stack: Stack, port: int, log_to_file: bool = False) -> subprocess.Popen:
+    """Serve the app against `stack`; its output goes to the terminal, or to logs/app.log."""
+    env = {**os.environ, **stack.env()}
+    output = open(stack.root / "logs" / "app.log", "ab") if log_to_file else None
+    process = subprocess.Popen(
+        app_command(port), cwd=ROOT, env=env, start_new_session=True, stdout=output, stderr=output
+    )
+    if output:
+        output.close()
     stack.pids["app"] = process.pid
     stack.save()
     _wait_http(f"http://127.0.0.1:{port}/health", timeout=30)
@@ -143,7 +149,7 @@ def run_pgtap(stack: Stack, env: dict[str, str]) -> int:
 
 def run_smoke(stack: Stack, env: dict[str, str]) -> int:
     port = free_port()
-    app = start_app(stack, port, {"LOG_LEVEL": "WARNING"})
+    app = start_app(stack, port, log_to_file=True)
     try:
         print("devstack: curl smoke (scripts/smoke.sh)", flush=True)
         return subprocess.run(

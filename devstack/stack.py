@@ -17,11 +17,10 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import httpx
 import psycopg
 
 from . import migrations
@@ -122,6 +121,10 @@ log-level = "warn"
 """
 
 
+# The processes this interpreter started, by pid: kept so they are waited for, not leaked.
+_children: dict[int, subprocess.Popen] = {}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -135,17 +138,17 @@ def _as_cluster_user(cmd: list[str]) -> list[str]:
 
 def _wait_http(url: str, timeout: float, headers: dict[str, str] | None = None) -> None:
     deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            request = urllib.request.Request(url, headers=headers or {})
-            with urllib.request.urlopen(request, timeout=1) as response:
-                if response.status == 200:
+    last: object = None
+    with httpx.Client(timeout=1, headers=headers) as http:
+        while time.monotonic() < deadline:
+            try:
+                last = http.get(url).status_code
+                if last == 200:
                     return
-        except (urllib.error.URLError, ConnectionError, OSError) as error:
-            last_error = error
-        time.sleep(0.05)
-    raise RuntimeError(f"{url} did not answer 200 within {timeout}s ({last_error})")
+            except httpx.TransportError as error:
+                last = error
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer 200 within {timeout}s (last: {last})")
 
 
 @dataclass
@@ -315,35 +318,39 @@ class Stack:
 
     # ----- PostgREST and gateway ---------------------------------------------------------------
     def _spawn(self, name: str, cmd: list[str]) -> None:
-        log = open(self.root / "logs" / f"{name}.log", "ab")
-        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        with open(self.root / "logs" / f"{name}.log", "ab") as log:
+            process = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        _children[process.pid] = process
         self.pids[name] = process.pid
         self.save()
 
     def _terminate(self, name: str) -> None:
+        """SIGTERM, then SIGKILL after 5 s; works for processes another interpreter started."""
         pid = self.pids.pop(name, None)
         if not pid:
             return
+        process = _children.pop(pid, None)
         try:
             os.kill(pid, signal.SIGTERM)
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline:
-                finished, _ = os.waitpid(pid, os.WNOHANG)
-                if finished:
-                    return
-                time.sleep(0.02)
-            os.kill(pid, signal.SIGKILL)
-        except ChildProcessError:
-            # Not our child (started by another process): wait until it is gone.
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline:
-                try:
-                    os.kill(pid, 0)
-                except ProcessLookupError:
-                    return
-                time.sleep(0.02)
         except ProcessLookupError:
             return
+        if process:
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            return
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.02)
+        os.kill(pid, signal.SIGKILL)
 
     def start_postgrest(self) -> None:
         conf = self.root / "postgrest.conf"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .supabase import supabase
+from .supabase import rpc
 
 
 def database_health() -> dict:
     """The database's latest migration, read through PostgREST; raises Unavailable when down."""
-    row = supabase.rpc("service_health", read_only=True)
+    row = rpc("service_health", read_only=True)
     return {"database": "ok", "migration": row["migration"]}

@@ -19,7 +19,9 @@ import httpx
 import jwt
 
 from .errors import Unauthorized
-from .supabase import supabase
+from flask import current_app
+
+from .supabase import rpc
 
 LEARNER_TOKEN_ISSUER = "learner-progress"
 ASYMMETRIC_ALGORITHMS = ("ES256", "RS256")
@@ -38,20 +40,17 @@ class Learner:
 
 
 class TokenVerifier:
-    """Verifies bearer tokens and issues anonymous learner tokens."""
+    """Verifies bearer tokens and issues anonymous learner tokens; one per app, JWKS cached."""
 
-    def __init__(self) -> None:
+    def __init__(self, config) -> None:
+        self.secret = config["SUPABASE_JWT_SECRET"]
+        self.jwks_url = config["SUPABASE_URL"].rstrip("/") + "/auth/v1/.well-known/jwks.json"
+        self.cache_seconds = config["JWKS_CACHE_SECONDS"]
+        self.timeout = config["SUPABASE_TIMEOUT"]
+        self.token_ttl = config["LEARNER_TOKEN_TTL"]
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at = 0.0
+        self._fetched_at = float("-inf")
         self._lock = threading.Lock()
-
-    def init_app(self, app) -> None:
-        self.secret = app.config["SUPABASE_JWT_SECRET"]
-        self.jwks_url = app.config["SUPABASE_URL"].rstrip("/") + "/auth/v1/.well-known/jwks.json"
-        self.cache_seconds = app.config["JWKS_CACHE_SECONDS"]
-        self.timeout = app.config["SUPABASE_TIMEOUT"]
-        self.token_ttl = app.config["LEARNER_TOKEN_TTL"]
-        app.extensions["token_verifier"] = self
 
     # ----- verification ------------------------------------------------------------------------
     def verify(self, token: str) -> Learner:
@@ -136,9 +135,14 @@ class TokenVerifier:
         }
 
 
+def init_app(app) -> None:
+    app.extensions["token_verifier"] = TokenVerifier(app.config)
+
+
+def token_verifier() -> TokenVerifier:
+    return current_app.extensions["token_verifier"]
+
+
 def register_browser_learner(learner_id: str) -> None:
     """Record an anonymous browser learner once; a second registration raises Conflict."""
-    supabase.rpc("register_browser_learner", {"p_learner_id": learner_id})
-
-
-token_verifier = TokenVerifier()
+    rpc("register_browser_learner", {"p_learner_id": learner_id})

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import httpx
+from flask import current_app
 from postgrest.exceptions import APIError
 from supabase import Client, ClientOptions, create_client
 
@@ -39,34 +40,33 @@ SQLSTATE_ERRORS: dict[str, type[ServiceError]] = {
 }
 
 
-class SupabaseService:
-    """Holds the process's client; `rpc()` is how every service calls a SQL function."""
+def init_app(app) -> None:
+    """Create the app's one service-role client."""
+    http = httpx.Client(http2=False, timeout=app.config["SUPABASE_TIMEOUT"])
+    options = ClientOptions(
+        httpx_client=http,
+        postgrest_client_retry=False,
+        auto_refresh_token=False,
+        persist_session=False,
+    )
+    app.extensions["supabase"] = create_client(
+        app.config["SUPABASE_URL"], app.config["SUPABASE_SERVICE_ROLE_KEY"], options
+    )
 
-    def __init__(self) -> None:
-        self.client: Client | None = None
 
-    def init_app(self, app) -> None:
-        http = httpx.Client(http2=False, timeout=app.config["SUPABASE_TIMEOUT"])
-        options = ClientOptions(
-            httpx_client=http,
-            postgrest_client_retry=False,
-            auto_refresh_token=False,
-            persist_session=False,
-        )
-        self.client = create_client(
-            app.config["SUPABASE_URL"], app.config["SUPABASE_SERVICE_ROLE_KEY"], options
-        )
-        app.extensions["supabase"] = self
+def rpc(function: str, params: dict[str, Any] | None = None, *, read_only: bool = False) -> Any:
+    """Call `public.<function>` through PostgREST; translate failures into domain errors.
 
-    def rpc(self, function: str, params: dict[str, Any] | None = None, *, read_only=False) -> Any:
-        """Call `public.<function>` through PostgREST; translate failures into domain errors."""
-        try:
-            response = self.client.rpc(function, params or {}, get=read_only).execute()
-        except APIError as error:
-            raise translate(error) from error
-        except httpx.TransportError as error:
-            raise Unavailable("The database is not reachable right now; retry shortly.") from error
-        return response.data
+    `read_only` sends a GET, which PostgREST runs in a read-only transaction.
+    """
+    client: Client = current_app.extensions["supabase"]
+    try:
+        response = client.rpc(function, params or {}, get=read_only).execute()
+    except APIError as error:
+        raise translate(error) from error
+    except httpx.TransportError as error:
+        raise Unavailable("The database is not reachable right now; retry shortly.") from error
+    return response.data
 
 
 def translate(error: APIError) -> ServiceError:
@@ -114,5 +114,3 @@ def _code_for(status: int) -> str:
         409: "conflict", 422: "unprocessable", 429: "rate_limited", 503: "unavailable",
     }.get(status, "error")
 
-
-supabase = SupabaseService()

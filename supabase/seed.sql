@@ -1,0 +1,1 @@
+-- Demo data for `make run` (applied after the migrations).

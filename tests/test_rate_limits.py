@@ -1,0 +1,32 @@
+"""Rate limits: keyed by the verified learner, else the address; 429 in the common shape."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.conftest import bearer
+
+
+def test_429_with_retry_after_once_the_limit_is_spent(make_app):
+    client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="3 per minute").test_client()
+    token = bearer(client.post("/api/learners", json={"userId": str(uuid.uuid4())}).json["token"])
+    statuses = [client.get("/api/identity", headers=token).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = client.get("/api/identity", headers=token)
+    assert limited.json["code"] == "rate_limited" and limited.json["status"] == 429
+    assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_limits_are_per_learner_not_per_address(make_app):
+    client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per minute").test_client()
+    first, second = (
+        bearer(client.post("/api/learners", json={"userId": str(uuid.uuid4())}).json["token"])
+        for _ in range(2)
+    )
+    assert [client.get("/api/identity", headers=first).status_code for _ in range(3)][-1] == 429
+    assert client.get("/api/identity", headers=second).status_code == 200
+
+
+def test_health_is_never_rate_limited(make_app):
+    client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="1 per minute").test_client()
+    assert {client.get("/health").status_code for _ in range(3)} == {200}

@@ -1,0 +1,73 @@
+"""The local stack looks to clients like Supabase: roles, gateway, migration history."""
+
+from __future__ import annotations
+
+import httpx
+
+from devstack import migrations
+from devstack.stack import ANON_KEY, MIGRATIONS_DIR, SERVICE_ROLE_KEY
+
+
+def test_every_migration_is_recorded_as_the_cli_records_it(db):
+    rows = db.execute(
+        "select version, name, statements from supabase_migrations.schema_migrations order by version"
+    ).fetchall()
+    files = migrations.discover(MIGRATIONS_DIR)
+    assert [(r[0], r[1]) for r in rows] == [(m.version, m.name) for m in files]
+    for (_, _, statements), migration in zip(rows, files, strict=True):
+        assert statements == migrations.split_statements(migration.path.read_text())
+        assert len(statements) > 1
+
+
+def test_statement_splitter_honours_quotes_dollar_quotes_and_comments():
+    sql = """
+      -- a comment; with a semicolon
+      create function f() returns text language sql as $$ select 'a;b' $$;
+      select 'it''s; fine';  /* block; comment */
+      select $tag$ ; $tag$
+    """
+    assert migrations.split_statements(sql) == [
+        "-- a comment; with a semicolon\n      create function f() returns text language sql as $$ select 'a;b' $$",
+        "select 'it''s; fine'",
+        "/* block; comment */\n      select $tag$ ; $tag$",
+    ]
+
+
+def test_roles_are_as_supabase_has_them(db):
+    roles = dict(
+        db.execute(
+            "select rolname, array[rolsuper, rolbypassrls, rolinherit, rolcanlogin] from pg_roles"
+            " where rolname in ('postgres', 'anon', 'authenticated', 'service_role', 'authenticator')"
+        ).fetchall()
+    )
+    assert roles["postgres"][0] is False, "postgres is not a superuser on Supabase"
+    assert roles["service_role"][1] is True, "service_role bypasses RLS"
+    assert roles["authenticator"][2:] == [False, True], "authenticator: login, noinherit"
+    assert not roles["anon"][3] and not roles["authenticated"][3]
+
+
+def test_auth_functions_read_the_request_claims(db):
+    with db.transaction():
+        db.execute(
+            """select set_config('request.jwt.claims',
+               '{"sub": "8b1f2f7e-2c55-4f0a-9d3e-0a0b0c0d0e0f", "role": "authenticated"}', true)"""
+        )
+        uid, role, claims = db.execute("select auth.uid(), auth.role(), auth.jwt()").fetchone()
+    assert str(uid) == "8b1f2f7e-2c55-4f0a-9d3e-0a0b0c0d0e0f"
+    assert role == "authenticated" and claims["role"] == "authenticated"
+
+
+def test_gateway_requires_a_known_apikey(stack):
+    url = f"{stack.supabase_url}/rest/v1/"
+    assert httpx.get(url).status_code == 401
+    assert httpx.get(url).json() == {"message": "No API key found in request"}
+    assert httpx.get(url, headers={"apikey": "not-a-key"}).status_code == 401
+    assert httpx.get(url, headers={"apikey": ANON_KEY}).status_code == 200
+
+
+def test_service_functions_are_not_callable_with_the_anon_key(stack):
+    url = f"{stack.supabase_url}/rest/v1/rpc/service_health"
+    anon = httpx.post(url, headers={"apikey": ANON_KEY}, json={})
+    assert anon.status_code in (401, 403, 404)
+    service = httpx.post(url, headers={"apikey": SERVICE_ROLE_KEY}, json={})
+    assert service.status_code == 200 and service.json()["migration"]
