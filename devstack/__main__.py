@@ -36,7 +36,7 @@ def app_command(port: int) -> list[str]:
         return [python, "-m", "flask", "--app", "app", "run", "--port", str(port)]
     return [
         python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-        "--threads", "4", "--access-logfile", "-", "app:create_app()",
+        "--threads", "4", "--access-logfile", "-", "--no-control-socket", "app:create_app()",
     ]
 
 
