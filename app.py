@@ -25,12 +25,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from services import identity as identity_service
     from services import supabase
 
-    from blueprints import errors, health, identity
+    from blueprints import catalog, content_progress, enrollments, errors, health, identity
+    from blueprints import lesson_completion
 
     # Identity is resolved before the limiter runs, so that limits are keyed by learner.
     app.before_request(assign_request_id)
     app.before_request(identity.resolve_bearer_token)
     app.after_request(echo_request_id)
+    app.after_request(echo_idempotency_key)
 
     supabase.init_app(app)
     identity_service.init_app(app)
@@ -38,6 +40,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(errors.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(identity.bp)
+    app.register_blueprint(catalog.bp)
+    app.register_blueprint(enrollments.bp)
+    app.register_blueprint(lesson_completion.bp)
+    app.register_blueprint(content_progress.bp)
     init_rate_limits(app)
     return app
 
@@ -50,4 +56,12 @@ def assign_request_id() -> None:
 
 def echo_request_id(response):
     response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
+    return response
+
+
+def echo_idempotency_key(response):
+    """Echo Idempotency-Key so that clients and logs can match retries (seed 003)."""
+    key = request.headers.get("Idempotency-Key")
+    if key and len(key) <= 255 and key.isprintable():
+        response.headers["Idempotency-Key"] = key
     return response

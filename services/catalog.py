@@ -1,0 +1,10 @@
+"""The catalog: importing a whole tree in one transaction."""
+
+from __future__ import annotations
+
+from .supabase import rpc
+
+
+def import_catalog(tree: dict) -> dict:
+    """Upsert the tree by id; return counts of what was added, changed and unpublished."""
+    return rpc("import_catalog", {"p_catalog": tree})

@@ -1,0 +1,216 @@
+-- The catalog: what exists to be learned. Themes > courses > modules > lessons, with exercises
+-- and quizzes attached to lessons, and prerequisites between lessons and modules.
+-- Learners (and the anon key) read what is published; only the service role and admins write.
+
+/** Section - Tables */
+create table public.themes (
+  id uuid primary key default gen_random_uuid(),
+  slug text not null unique check (slug ~ '^[a-z0-9][a-z0-9-]{0,99}$'),
+  title text not null check (char_length(title) between 1 and 200),
+  position integer not null default 0,
+  published boolean not null default true,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+
+create table public.courses (
+  id uuid primary key default gen_random_uuid(),
+  theme_id uuid references public.themes (id) on delete set null,
+  slug text not null unique check (slug ~ '^[a-z0-9][a-z0-9-]{0,99}$'),
+  title text not null check (char_length(title) between 1 and 200),
+  position integer not null default 0,
+  published boolean not null default true,
+  is_premium boolean not null default false,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+
+create table public.modules (
+  id uuid primary key default gen_random_uuid(),
+  course_id uuid not null references public.courses (id) on delete cascade,
+  slug text not null check (slug ~ '^[a-z0-9][a-z0-9-]{0,99}$'),
+  title text not null check (char_length(title) between 1 and 200),
+  position integer not null default 0,
+  published boolean not null default true,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  unique (course_id, slug)
+);
+
+create table public.lessons (
+  id uuid primary key default gen_random_uuid(),
+  module_id uuid not null references public.modules (id) on delete cascade,
+  slug text not null check (slug ~ '^[a-z0-9][a-z0-9-]{0,99}$'),
+  title text not null check (char_length(title) between 1 and 200),
+  position integer not null default 0,
+  published boolean not null default true,
+  -- A video chapter's length: watching a configured share of it completes the lesson.
+  duration_seconds integer check (duration_seconds > 0),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  unique (module_id, slug)
+);
+
+create table public.exercises (
+  id uuid primary key default gen_random_uuid(),
+  lesson_id uuid not null references public.lessons (id) on delete cascade,
+  slug text not null check (slug ~ '^[a-z0-9][a-z0-9-]{0,99}$'),
+  title text not null check (char_length(title) between 1 and 200),
+  kind text not null default 'exercise' check (kind in ('exercise', 'quiz')),
+  position integer not null default 0,
+  published boolean not null default true,
+  max_score integer check (max_score > 0),
+  -- Share of max_score that passes (0.7 = 70 %); null: the client's own verdict stands.
+  pass_mark numeric(4, 3) check (pass_mark > 0 and pass_mark <= 1),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  unique (lesson_id, slug)
+);
+
+-- An item (lesson or module) that may be started only once the required one (lesson or module)
+-- is complete. Exactly one column of each pair is set; foreign keys keep it consistent.
+create table public.prerequisites (
+  id bigint generated always as identity primary key,
+  lesson_id uuid references public.lessons (id) on delete cascade,
+  module_id uuid references public.modules (id) on delete cascade,
+  required_lesson_id uuid references public.lessons (id) on delete cascade,
+  required_module_id uuid references public.modules (id) on delete cascade,
+  check (num_nonnulls(lesson_id, module_id) = 1),
+  check (num_nonnulls(required_lesson_id, required_module_id) = 1),
+  check (lesson_id <> required_lesson_id),
+  check (module_id <> required_module_id)
+);
+create unique index prerequisites_unique on public.prerequisites
+  (coalesce(lesson_id, module_id), coalesce(required_lesson_id, required_module_id));
+
+/** Section - Indexes (every foreign key a roll-up or policy follows) */
+create index courses_theme_id on public.courses (theme_id);
+create index modules_course_id on public.modules (course_id, position);
+create index lessons_module_id on public.lessons (module_id, position);
+create index exercises_lesson_id on public.exercises (lesson_id);
+create index prerequisites_lesson_id on public.prerequisites (lesson_id) where lesson_id is not null;
+create index prerequisites_module_id on public.prerequisites (module_id) where module_id is not null;
+create index prerequisites_required_lesson_id on public.prerequisites (required_lesson_id);
+create index prerequisites_required_module_id on public.prerequisites (required_module_id);
+
+/** Section - Views */
+
+-- One row per lesson with its ancestry and whether it counts: a lesson counts in denominators
+-- only when it, its module and its course are all published.
+create view public.lesson_catalog
+with (security_invoker = true)
+as
+select
+  l.id as lesson_id,
+  l.module_id,
+  m.course_id,
+  c.theme_id,
+  l.title,
+  l.position,
+  m.position as module_position,
+  l.duration_seconds,
+  c.is_premium,
+  (l.published and m.published and c.published) as counts
+from public.lessons l
+join public.modules m on m.id = l.module_id
+join public.courses c on c.id = m.course_id;
+
+/** Section - Triggers */
+create or replace function private.touch_updated_at()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  new.updated_at := now();
+  return new;
+end;
+$$;
+
+create trigger themes_updated_at before update on public.themes
+  for each row execute function private.touch_updated_at();
+create trigger courses_updated_at before update on public.courses
+  for each row execute function private.touch_updated_at();
+create trigger modules_updated_at before update on public.modules
+  for each row execute function private.touch_updated_at();
+create trigger lessons_updated_at before update on public.lessons
+  for each row execute function private.touch_updated_at();
+create trigger exercises_updated_at before update on public.exercises
+  for each row execute function private.touch_updated_at();
+
+/** Section - Helpers for policies */
+
+-- Admins are Supabase users whose app_metadata (set only by the service role) says so.
+create or replace function private.is_admin()
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce((select auth.jwt()) -> 'app_metadata' ->> 'role' = 'admin', false);
+$$;
+grant usage on schema private to anon, authenticated;
+revoke execute on function private.is_admin() from public;
+grant execute on function private.is_admin() to anon, authenticated, service_role;
+
+/** Section - RLS Policies */
+alter table public.themes enable row level security;
+alter table public.courses enable row level security;
+alter table public.modules enable row level security;
+alter table public.lessons enable row level security;
+alter table public.exercises enable row level security;
+alter table public.prerequisites enable row level security;
+
+create policy "Published themes are visible to everyone"
+  on public.themes for select to anon, authenticated
+  using (published or (select private.is_admin()));
+create policy "Admins manage themes"
+  on public.themes for all to authenticated
+  using ((select private.is_admin())) with check ((select private.is_admin()));
+
+create policy "Published courses are visible to everyone"
+  on public.courses for select to anon, authenticated
+  using (published or (select private.is_admin()));
+create policy "Admins manage courses"
+  on public.courses for all to authenticated
+  using ((select private.is_admin())) with check ((select private.is_admin()));
+
+create policy "Modules of published courses are visible to everyone"
+  on public.modules for select to anon, authenticated
+  using (
+    (published and exists (select 1 from public.courses c where c.id = course_id and c.published))
+    or (select private.is_admin())
+  );
+create policy "Admins manage modules"
+  on public.modules for all to authenticated
+  using ((select private.is_admin())) with check ((select private.is_admin()));
+
+create policy "Published lessons are visible to everyone"
+  on public.lessons for select to anon, authenticated
+  using (
+    (published and exists (
+      select 1 from public.modules m join public.courses c on c.id = m.course_id
+      where m.id = module_id and m.published and c.published))
+    or (select private.is_admin())
+  );
+create policy "Admins manage lessons"
+  on public.lessons for all to authenticated
+  using ((select private.is_admin())) with check ((select private.is_admin()));
+
+create policy "Exercises of published lessons are visible to everyone"
+  on public.exercises for select to anon, authenticated
+  using (
+    (published and exists (
+      select 1 from public.lesson_catalog lc where lc.lesson_id = exercises.lesson_id and lc.counts))
+    or (select private.is_admin())
+  );
+create policy "Admins manage exercises"
+  on public.exercises for all to authenticated
+  using ((select private.is_admin())) with check ((select private.is_admin()));
+
+create policy "Prerequisites are visible to everyone"
+  on public.prerequisites for select to anon, authenticated
+  using (true);
+create policy "Admins manage prerequisites"
+  on public.prerequisites for all to authenticated
+  using ((select private.is_admin())) with check ((select private.is_admin()));

@@ -1,0 +1,178 @@
+-- The completion API the service calls (seeds 003 and 004): each write is one call, one
+-- transaction, an idempotent upsert on (learner, item) that answers with fresh roll-ups.
+-- The caller is the service role; the learner is an argument the service has verified.
+
+/** Section - Seed 003: mark and unmark */
+
+create or replace function public.mark_lesson_complete(
+  p_learner_id uuid, p_learner_kind text, p_lesson_id uuid, p_completed_at timestamptz default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_lesson public.lesson_catalog;
+  v_completed_at timestamptz;
+begin
+  if p_completed_at > now() + interval '1 minute' then
+    perform private.fail(422, 'completed_at_in_future', 'completedAt may not lie in the future.',
+      jsonb_build_object('fields', jsonb_build_object('completedAt', jsonb_build_array('Must not be in the future.'))));
+  end if;
+  v_lesson := private.require_lesson_access(p_learner_id, p_learner_kind, p_lesson_id);
+  select lp.completed_at into v_completed_at
+  from public.lesson_progress lp
+  where lp.learner_id = p_learner_id and lp.lesson_id = p_lesson_id and lp.completed_at is not null;
+  if v_completed_at is null then
+    perform private.require_unlocked(p_learner_id, p_lesson_id);
+    v_completed_at := private.complete_lesson(
+      p_learner_id, p_lesson_id, least(coalesce(p_completed_at, now()), now()));
+  end if;
+  return jsonb_build_object(
+    'lessonId', p_lesson_id,
+    'completed', true,
+    'completedAt', private.iso(v_completed_at),
+    'module', private.module_rollup(p_learner_id, v_lesson.module_id),
+    'overall', private.overall_rollup(p_learner_id));
+end;
+$$;
+revoke execute on function public.mark_lesson_complete(uuid, text, uuid, timestamptz) from public, anon, authenticated;
+grant execute on function public.mark_lesson_complete(uuid, text, uuid, timestamptz) to service_role;
+
+create or replace function public.unmark_lesson_complete(p_learner_id uuid, p_learner_kind text, p_lesson_id uuid)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_lesson public.lesson_catalog;
+begin
+  v_lesson := private.require_lesson_access(p_learner_id, p_learner_kind, p_lesson_id, p_enroll => false);
+  update public.lesson_progress
+  set status = 'in-progress', completed_at = null, progress_percentage = 0, last_accessed_at = now()
+  where learner_id = p_learner_id and lesson_id = p_lesson_id and completed_at is not null;
+  return jsonb_build_object(
+    'lessonId', p_lesson_id,
+    'completed', false,
+    'completedAt', null,
+    'module', private.module_rollup(p_learner_id, v_lesson.module_id),
+    'overall', private.overall_rollup(p_learner_id));
+end;
+$$;
+revoke execute on function public.unmark_lesson_complete(uuid, text, uuid) from public, anon, authenticated;
+grant execute on function public.unmark_lesson_complete(uuid, text, uuid) to service_role;
+
+/** Section - Seed 003: reads */
+
+create or replace function public.progress_summary(p_learner_id uuid)
+returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select private.overall_rollup(p_learner_id);
+$$;
+revoke execute on function public.progress_summary(uuid) from public, anon, authenticated;
+grant execute on function public.progress_summary(uuid) to service_role;
+
+create or replace function public.module_progress(p_learner_id uuid, p_module_id uuid)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_course_id uuid;
+begin
+  select m.course_id into v_course_id from public.modules m where m.id = p_module_id and m.published;
+  if v_course_id is null or not private.course_accessible(p_learner_id, v_course_id) then
+    perform private.fail(404, 'module_not_found', 'Module not found.', jsonb_build_object('moduleId', p_module_id));
+  end if;
+  return private.module_rollup(p_learner_id, p_module_id) || jsonb_build_object(
+    'lessons', coalesce((
+      select jsonb_agg(jsonb_build_object(
+          'lessonId', lc.lesson_id,
+          'title', lc.title,
+          'completed', lp.completed_at is not null,
+          'completedAt', private.iso(lp.completed_at),
+          'locked', lp.completed_at is null
+                    and jsonb_array_length(private.missing_prerequisites(p_learner_id, lc.lesson_id)) > 0)
+        order by lc.position, lc.lesson_id)
+      from public.lesson_catalog lc
+      left join public.lesson_progress lp on lp.learner_id = p_learner_id and lp.lesson_id = lc.lesson_id
+      where lc.module_id = p_module_id and lc.counts), '[]'));
+end;
+$$;
+revoke execute on function public.module_progress(uuid, uuid) from public, anon, authenticated;
+grant execute on function public.module_progress(uuid, uuid) to service_role;
+
+create or replace function public.completed_lessons(p_learner_id uuid)
+returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select jsonb_build_object('lessons', coalesce(jsonb_agg(
+      jsonb_build_object('lessonId', lp.lesson_id, 'completedAt', private.iso(lp.completed_at))
+      order by lp.completed_at, lp.lesson_id), '[]'))
+  from public.lesson_progress lp
+  where lp.learner_id = p_learner_id and lp.completed_at is not null;
+$$;
+revoke execute on function public.completed_lessons(uuid) from public, anon, authenticated;
+grant execute on function public.completed_lessons(uuid) to service_role;
+
+/** Section - Enrollment */
+
+-- Learners enroll themselves in free courses; premium enrollments come from the platform
+-- (a purchase), which passes p_by_platform.
+create or replace function public.enroll(
+  p_learner_id uuid, p_learner_kind text, p_course_id uuid, p_by_platform boolean default false)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_course public.courses;
+  v_enrolled_at timestamptz;
+  v_created boolean;
+begin
+  select * into v_course from public.courses where id = p_course_id and published;
+  if not found then
+    perform private.fail(404, 'course_not_found', 'Course not found.', jsonb_build_object('courseId', p_course_id));
+  end if;
+  if v_course.is_premium and not p_by_platform then
+    perform private.fail(403, 'premium_requires_purchase',
+      'Premium courses are enrolled by the platform after purchase.', jsonb_build_object('courseId', p_course_id));
+  end if;
+  perform private.ensure_learner(p_learner_id, p_learner_kind);
+  insert into public.enrollments (learner_id, course_id, source)
+  values (p_learner_id, p_course_id, 'explicit')
+  on conflict (learner_id, course_id) do update set source = 'explicit'
+  returning enrolled_at, (xmax = 0) into v_enrolled_at, v_created;
+  return jsonb_build_object('courseId', p_course_id, 'enrolled', true,
+    'enrolledAt', private.iso(v_enrolled_at), 'created', v_created);
+end;
+$$;
+revoke execute on function public.enroll(uuid, text, uuid, boolean) from public, anon, authenticated;
+grant execute on function public.enroll(uuid, text, uuid, boolean) to service_role;
+
+-- Unenrolling keeps every progress row: re-enrolling restores the learner's place.
+create or replace function public.unenroll(p_learner_id uuid, p_course_id uuid)
+returns jsonb
+language sql
+security definer
+set search_path = ''
+as $$
+  with gone as (
+    delete from public.enrollments where learner_id = p_learner_id and course_id = p_course_id
+    returning 1)
+  select jsonb_build_object('courseId', p_course_id, 'enrolled', false,
+    'removed', exists (select 1 from gone));
+$$;
+revoke execute on function public.unenroll(uuid, uuid) from public, anon, authenticated;
+grant execute on function public.unenroll(uuid, uuid) to service_role;

@@ -1,0 +1,205 @@
+-- Catalog import: a whole tree (themes > courses > modules > lessons > exercises) upserted by id
+-- in one transaction. Items missing from the file are unpublished, never deleted, so that no
+-- learner's progress is lost. The service validates the file's shape first (naming the bad item
+-- and field); this function enforces what only the database knows.
+
+/** Section - Private functions */
+
+-- Upsert rows of one level; report how many were added and how many changed.
+-- (Rows identical to the stored ones are not touched, so `updated_at` stays honest.)
+create or replace function private.import_counts(p_added bigint, p_changed bigint)
+returns jsonb
+language sql
+immutable
+set search_path = ''
+as $$
+  select jsonb_build_object('added', p_added, 'changed', p_changed);
+$$;
+
+-- Every item under the given themes, by level.
+create or replace function private.catalog_scope(p_theme_ids uuid[])
+returns table (level text, id uuid)
+language sql
+stable
+set search_path = ''
+as $$
+  select 'course', c.id from public.courses c where c.theme_id = any (p_theme_ids)
+  union all
+  select 'module', m.id from public.modules m join public.courses c on c.id = m.course_id
+    where c.theme_id = any (p_theme_ids)
+  union all
+  select 'lesson', lc.lesson_id from public.lesson_catalog lc where lc.theme_id = any (p_theme_ids)
+  union all
+  select 'exercise', e.id from public.exercises e join public.lesson_catalog lc on lc.lesson_id = e.lesson_id
+    where lc.theme_id = any (p_theme_ids);
+$$;
+
+/** Section - Public functions */
+
+create or replace function public.import_catalog(p_catalog jsonb)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_report jsonb := '{}';
+  v_added bigint;
+  v_changed bigint;
+  v_unpublished bigint;
+  v_table text;
+begin
+  drop table if exists pg_temp.import_items, pg_temp.import_prerequisites;
+  create temporary table import_items on commit drop as
+  with themes as (
+    select t.value as item, t.ordinality - 1 as idx
+    from jsonb_array_elements(p_catalog -> 'themes') with ordinality t
+  ),
+  courses as (
+    select c.value as item, c.ordinality - 1 as idx, (th.item ->> 'id')::uuid as parent_id
+    from themes th, jsonb_array_elements(coalesce(th.item -> 'courses', '[]')) with ordinality c
+  ),
+  modules as (
+    select m.value as item, m.ordinality - 1 as idx, (co.item ->> 'id')::uuid as parent_id
+    from courses co, jsonb_array_elements(coalesce(co.item -> 'modules', '[]')) with ordinality m
+  ),
+  lessons as (
+    select l.value as item, l.ordinality - 1 as idx, (mo.item ->> 'id')::uuid as parent_id
+    from modules mo, jsonb_array_elements(coalesce(mo.item -> 'lessons', '[]')) with ordinality l
+  ),
+  exercises as (
+    select e.value as item, e.ordinality - 1 as idx, (le.item ->> 'id')::uuid as parent_id
+    from lessons le, jsonb_array_elements(coalesce(le.item -> 'exercises', '[]')) with ordinality e
+  )
+  select level, (item ->> 'id')::uuid as id, parent_id, item ->> 'slug' as slug, item ->> 'title' as title,
+         coalesce((item ->> 'position')::int, idx::int) as position,
+         coalesce((item ->> 'published')::boolean, true) as published, item
+  from (
+    select 'theme' as level, item, idx, null::uuid as parent_id from themes
+    union all select 'course', item, idx, parent_id from courses
+    union all select 'module', item, idx, parent_id from modules
+    union all select 'lesson', item, idx, parent_id from lessons
+    union all select 'exercise', item, idx, parent_id from exercises
+  ) all_items;
+
+  if exists (select id from pg_temp.import_items group by id having count(*) > 1) then
+    perform private.fail(400, 'duplicate_id', 'An id appears more than once in the catalog.',
+      jsonb_build_object('ids', (select jsonb_agg(id) from (select id from pg_temp.import_items group by id having count(*) > 1) d)));
+  end if;
+
+  -- Themes
+  with upserted as (
+    insert into public.themes as t (id, slug, title, position, published)
+    select id, slug, title, position, published from pg_temp.import_items where level = 'theme'
+    on conflict (id) do update set slug = excluded.slug, title = excluded.title,
+      position = excluded.position, published = excluded.published
+    where (t.slug, t.title, t.position, t.published)
+      is distinct from (excluded.slug, excluded.title, excluded.position, excluded.published)
+    returning xmax = 0 as inserted)
+  select count(*) filter (where inserted), count(*) filter (where not inserted) into v_added, v_changed from upserted;
+  v_report := v_report || jsonb_build_object('themes', private.import_counts(v_added, v_changed));
+
+  -- Courses
+  with upserted as (
+    insert into public.courses as c (id, theme_id, slug, title, position, published, is_premium)
+    select id, parent_id, slug, title, position, published, coalesce((item ->> 'premium')::boolean, false)
+    from pg_temp.import_items where level = 'course'
+    on conflict (id) do update set theme_id = excluded.theme_id, slug = excluded.slug, title = excluded.title,
+      position = excluded.position, published = excluded.published, is_premium = excluded.is_premium
+    where (c.theme_id, c.slug, c.title, c.position, c.published, c.is_premium)
+      is distinct from (excluded.theme_id, excluded.slug, excluded.title, excluded.position, excluded.published, excluded.is_premium)
+    returning xmax = 0 as inserted)
+  select count(*) filter (where inserted), count(*) filter (where not inserted) into v_added, v_changed from upserted;
+  v_report := v_report || jsonb_build_object('courses', private.import_counts(v_added, v_changed));
+
+  -- Modules
+  with upserted as (
+    insert into public.modules as m (id, course_id, slug, title, position, published)
+    select id, parent_id, slug, title, position, published from pg_temp.import_items where level = 'module'
+    on conflict (id) do update set course_id = excluded.course_id, slug = excluded.slug, title = excluded.title,
+      position = excluded.position, published = excluded.published
+    where (m.course_id, m.slug, m.title, m.position, m.published)
+      is distinct from (excluded.course_id, excluded.slug, excluded.title, excluded.position, excluded.published)
+    returning xmax = 0 as inserted)
+  select count(*) filter (where inserted), count(*) filter (where not inserted) into v_added, v_changed from upserted;
+  v_report := v_report || jsonb_build_object('modules', private.import_counts(v_added, v_changed));
+
+  -- Lessons
+  with upserted as (
+    insert into public.lessons as l (id, module_id, slug, title, position, published, duration_seconds)
+    select id, parent_id, slug, title, position, published, (item ->> 'durationSeconds')::int
+    from pg_temp.import_items where level = 'lesson'
+    on conflict (id) do update set module_id = excluded.module_id, slug = excluded.slug, title = excluded.title,
+      position = excluded.position, published = excluded.published, duration_seconds = excluded.duration_seconds
+    where (l.module_id, l.slug, l.title, l.position, l.published, l.duration_seconds)
+      is distinct from (excluded.module_id, excluded.slug, excluded.title, excluded.position, excluded.published, excluded.duration_seconds)
+    returning xmax = 0 as inserted)
+  select count(*) filter (where inserted), count(*) filter (where not inserted) into v_added, v_changed from upserted;
+  v_report := v_report || jsonb_build_object('lessons', private.import_counts(v_added, v_changed));
+
+  -- Exercises
+  with upserted as (
+    insert into public.exercises as e (id, lesson_id, slug, title, kind, position, published, max_score, pass_mark)
+    select id, parent_id, slug, title, coalesce(item ->> 'kind', 'exercise'), position, published,
+           (item ->> 'maxScore')::int, (item ->> 'passMark')::numeric
+    from pg_temp.import_items where level = 'exercise'
+    on conflict (id) do update set lesson_id = excluded.lesson_id, slug = excluded.slug, title = excluded.title,
+      kind = excluded.kind, position = excluded.position, published = excluded.published,
+      max_score = excluded.max_score, pass_mark = excluded.pass_mark
+    where (e.lesson_id, e.slug, e.title, e.kind, e.position, e.published, e.max_score, e.pass_mark)
+      is distinct from (excluded.lesson_id, excluded.slug, excluded.title, excluded.kind, excluded.position,
+                        excluded.published, excluded.max_score, excluded.pass_mark)
+    returning xmax = 0 as inserted)
+  select count(*) filter (where inserted), count(*) filter (where not inserted) into v_added, v_changed from upserted;
+  v_report := v_report || jsonb_build_object('exercises', private.import_counts(v_added, v_changed));
+
+  -- Within the themes the file lists, whatever it no longer lists is unpublished (progress on
+  -- it is kept). Other themes are untouched: each theme's file can be imported on its own.
+  foreach v_table in array array['courses', 'modules', 'lessons', 'exercises'] loop
+    execute format(
+      'with gone as (update public.%I set published = false
+                     where published
+                       and id in (select id from private.catalog_scope($1) where level = $2)
+                       and id not in (select id from pg_temp.import_items) returning 1)
+       select count(*) from gone', v_table)
+    using (select array_agg(id) from pg_temp.import_items where level = 'theme'), rtrim(v_table, 's')
+    into v_unpublished;
+    v_report := jsonb_set(v_report, array[v_table, 'unpublished'], to_jsonb(v_unpublished));
+  end loop;
+  v_report := jsonb_set(v_report, '{themes,unpublished}', '0');
+
+  -- Prerequisites: the file states the whole set for each lesson and module it lists.
+  create temporary table import_prerequisites on commit drop as
+  select i.level, i.id, (r.value #>> '{}')::uuid as required_id
+  from pg_temp.import_items i, jsonb_array_elements(coalesce(i.item -> 'prerequisites', '[]')) r
+  where i.level in ('lesson', 'module');
+
+  if exists (select 1 from pg_temp.import_prerequisites p
+             where not exists (select 1 from public.lessons where id = p.required_id)
+               and not exists (select 1 from public.modules where id = p.required_id)) then
+    perform private.fail(400, 'unknown_prerequisite', 'A prerequisite names no lesson or module.',
+      jsonb_build_object('prerequisites', (select jsonb_agg(jsonb_build_object('item', id, 'requires', required_id))
+        from pg_temp.import_prerequisites p
+        where not exists (select 1 from public.lessons where id = p.required_id)
+          and not exists (select 1 from public.modules where id = p.required_id))));
+  end if;
+
+  delete from public.prerequisites
+  where lesson_id in (select id from pg_temp.import_items where level = 'lesson')
+     or module_id in (select id from pg_temp.import_items where level = 'module');
+  insert into public.prerequisites (lesson_id, module_id, required_lesson_id, required_module_id)
+  select
+    case when p.level = 'lesson' then p.id end,
+    case when p.level = 'module' then p.id end,
+    (select id from public.lessons where id = p.required_id),
+    (select id from public.modules where id = p.required_id)
+  from pg_temp.import_prerequisites p;
+
+  return v_report || jsonb_build_object('prerequisites', (select count(*) from pg_temp.import_prerequisites));
+end;
+$$;
+revoke execute on function public.import_catalog(jsonb) from public, anon, authenticated;
+grant execute on function public.import_catalog(jsonb) to service_role;
+
+revoke execute on all functions in schema private from public, anon, authenticated;
+grant execute on function private.is_admin() to anon, authenticated;
