@@ -90,6 +90,17 @@ as $$
     and (lc.module_id = any (p_module_ids) or lc.course_id = any (p_course_ids));
 $$;
 
+-- Whether the learner has opened a module, course or theme (seed 004's visits).
+create or replace function private.visited(p_learner_id uuid, p_content_id uuid)
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select exists (select 1 from public.content_visits v
+                 where v.learner_id = p_learner_id and v.content_id = p_content_id);
+$$;
+
 create or replace function private.module_rollup(p_learner_id uuid, p_module_id uuid)
 returns jsonb
 language sql
@@ -101,7 +112,8 @@ as $$
     'percent', private.percent(completed, total),
     'completedCount', completed,
     'totalCount', total,
-    'status', private.rollup_status(completed, total, coalesce(touched, false)))
+    'status', private.rollup_status(completed, total,
+      coalesce(touched, false) or private.visited(p_learner_id, p_module_id)))
   from private.lesson_counts(p_learner_id, array[p_module_id], '{}');
 $$;
 
@@ -161,8 +173,7 @@ as $$
     'courseId', p_course_id,
     'status', case
       when t.modules_total > 0 and t.modules_done = t.modules_total then 'completed'
-      when t.touched or exists (select 1 from public.content_visits v
-        where v.learner_id = p_learner_id and v.content_id = p_course_id) then 'in-progress'
+      when t.touched or private.visited(p_learner_id, p_course_id) then 'in-progress'
       else 'not-started' end,
     'percent', private.percent(t.lessons_done, t.lessons_total),
     'completedCount', t.lessons_done,
@@ -198,7 +209,8 @@ as $$
     'themeId', p_theme_id,
     'status', case
       when courses_total > 0 and courses_done = courses_total then 'completed'
-      when touched then 'in-progress' else 'not-started' end,
+      when touched or private.visited(p_learner_id, p_theme_id) then 'in-progress'
+      else 'not-started' end,
     'percent', private.percent(lessons_done, lessons_total),
     'completedCount', lessons_done,
     'totalCount', lessons_total,
