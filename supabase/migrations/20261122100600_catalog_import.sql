@@ -41,6 +41,7 @@ returns jsonb
 language plpgsql
 security definer
 set search_path = ''
+set client_min_messages = warning
 as $$
 declare
   v_report jsonb := '{}';
