@@ -40,17 +40,10 @@ def app_command(port: int) -> list[str]:
     ]
 
 
-def start_app(stack: Stack, port: int, log_to_file: bool = False) -> subprocess.Popen:
-    """Serve the app against `stack`; its output goes to the terminal, or to logs/app.log."""
+def start_app(stack: Stack, port: int, to_terminal: bool = False) -> subprocess.Popen:
+    """Serve the app against `stack`; its output goes to logs/app.log, or to the terminal."""
     env = {**os.environ, **stack.env()}
-    output = open(stack.root / "logs" / "app.log", "ab") if log_to_file else None
-    process = subprocess.Popen(
-        app_command(port), cwd=ROOT, env=env, start_new_session=True, stdout=output, stderr=output
-    )
-    if output:
-        output.close()
-    stack.pids["app"] = process.pid
-    stack.save()
+    process = stack.spawn("app", app_command(port), env=env, cwd=ROOT, to_terminal=to_terminal)
     _wait_http(f"http://127.0.0.1:{port}/health", timeout=30)
     return process
 
@@ -74,14 +67,16 @@ def banner(stack: Stack, port: int) -> str:
 def cmd_run(_: argparse.Namespace) -> int:
     stack = local_stack()
     port = int(os.environ.get("PORT", 5000))
-    stop = _stop_on_signals(stack)
+    _exit_on_sigterm()
     try:
         stack.start(seed=True)
-        app = start_app(stack, port)
+        app = start_app(stack, port, to_terminal=True)
         print(banner(stack, port), flush=True)
         app.wait()
+    except KeyboardInterrupt:
+        print("\nstopping the local stack ...", flush=True)
     finally:
-        stop()
+        stack.stop()
     return 0
 
 
@@ -113,7 +108,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     root = Path(tempfile.mkdtemp(prefix="progress-stack-"))
     os.chmod(root, 0o755)
     stack = Stack.throwaway_stack(root)
-    stop = _stop_on_signals(stack)
+    _exit_on_sigterm()
     failures = []
     try:
         started = time.monotonic()
@@ -129,7 +124,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         if pytest.returncode != 0:
             failures.append("pytest")
     finally:
-        stop()
+        stack.stop()
         shutil.rmtree(root, ignore_errors=True)
     if failures:
         print(f"devstack: FAILED: {', '.join(failures)}", file=sys.stderr)
@@ -149,34 +144,24 @@ def run_pgtap(stack: Stack, env: dict[str, str]) -> int:
 
 def run_smoke(stack: Stack, env: dict[str, str]) -> int:
     port = free_port()
-    app = start_app(stack, port, log_to_file=True)
+    app = start_app(stack, port)
     try:
         print("devstack: curl smoke (scripts/smoke.sh)", flush=True)
         return subprocess.run(
             ["bash", "scripts/smoke.sh", f"http://127.0.0.1:{port}"], cwd=ROOT, env=env
         ).returncode
     finally:
-        app.terminate()
-        app.wait(timeout=10)
-        stack.pids.pop("app", None)
-        stack.save()
+        stack.stop_app()
 
 
-def _stop_on_signals(stack: Stack):
-    """Ctrl-C or SIGTERM stops everything the stack started, exactly once."""
-    stopped = False
+def _exit_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so that `finally` stops the stack (never stop it from inside
+    a signal handler: the interrupted `Popen.wait()` holds a lock the handler would need)."""
 
-    def stop(*_):
-        nonlocal stopped
-        if not stopped:
-            stopped = True
-            stack.stop()
-        if _:
-            sys.exit(130)
+    def raise_keyboard_interrupt(*_):
+        raise KeyboardInterrupt
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    return stop
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
 
 
 def main() -> int:

@@ -125,6 +125,15 @@ log-level = "warn"
 _children: dict[int, subprocess.Popen] = {}
 
 
+def _runs_from(pid: int, root: Path, name: str) -> bool:
+    """Whether pid is still one of this stack's processes (and not a reused pid)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return False
+    return str(root) in cmdline or (name == "app" and "app:create_app()" in cmdline)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -134,6 +143,13 @@ def free_port() -> int:
 def _as_cluster_user(cmd: list[str]) -> list[str]:
     """initdb refuses root: run PostgreSQL as the `postgres` OS user when we are root."""
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+def _require_running(process: subprocess.Popen, log: Path) -> None:
+    """A process that exited at once (its port taken, say) answered nothing we waited for."""
+    if process.poll() is not None:
+        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        raise RuntimeError(f"{process.args[0]} exited with {process.returncode}:\n{tail}")
 
 
 def _wait_http(url: str, timeout: float, headers: dict[str, str] | None = None) -> None:
@@ -207,6 +223,7 @@ class Stack:
         """Start everything; apply the bootstrap, pending migrations and (optionally) the seed."""
         for folder in ("logs", "nginx-tmp"):
             (self.root / folder).mkdir(parents=True, exist_ok=True)
+        self.stop_leftovers()
         jwks = self.root / "jwks.json"
         if not jwks.exists():
             jwks.write_text(json.dumps({"keys": []}))
@@ -219,6 +236,14 @@ class Stack:
         self.start_postgrest()
         self.start_gateway()
         self.save()
+
+    def stop_leftovers(self) -> None:
+        """Processes a crashed or killed earlier run left behind would hold our ports."""
+        self.load_pids()
+        for name in ("app", "gateway", "postgrest"):
+            if self.pids.get(name) and not _runs_from(self.pids[name], self.root, name):
+                self.pids.pop(name)
+            self._terminate(name)
 
     def stop(self) -> None:
         """Stop every process this stack started (PostgreSQL last)."""
@@ -317,14 +342,19 @@ class Stack:
                 conn.execute(BOOTSTRAP_SQL.read_text())
 
     # ----- PostgREST and gateway ---------------------------------------------------------------
-    def _spawn(self, name: str, cmd: list[str]) -> None:
+    def spawn(self, name: str, cmd: list[str], *, env=None, cwd=None, to_terminal=False) -> subprocess.Popen:
+        """Start a process in its own session (Ctrl-C reaches us, and we stop it in order);
+        its output goes to logs/<name>.log, or to the terminal."""
         with open(self.root / "logs" / f"{name}.log", "ab") as log:
+            output = None if to_terminal else log
             process = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                cmd, stdout=output, stderr=subprocess.STDOUT if output else None,
+                start_new_session=True, env=env, cwd=cwd,
             )
         _children[process.pid] = process
         self.pids[name] = process.pid
         self.save()
+        return process
 
     def _terminate(self, name: str) -> None:
         """SIGTERM, then SIGKILL after 5 s; works for processes another interpreter started."""
@@ -362,8 +392,13 @@ class Stack:
                 postgrest_admin_port=self.postgrest_admin_port,
             )
         )
-        self._spawn("postgrest", [str(POSTGREST_BIN), str(conf)])
+        process = self.spawn("postgrest", [str(POSTGREST_BIN), str(conf)])
         _wait_http(f"http://127.0.0.1:{self.postgrest_admin_port}/ready", timeout=30)
+        _require_running(process, self.root / "logs" / "postgrest.log")
+
+    def stop_app(self) -> None:
+        self._terminate("app")
+        self.save()
 
     def stop_postgrest(self) -> None:
         self.load_pids()
@@ -382,8 +417,9 @@ class Stack:
             )
         )
         error_log = self.root / "logs" / "nginx-error.log"
-        self._spawn("gateway", ["nginx", "-e", str(error_log), "-p", str(self.root), "-c", str(conf)])
+        process = self.spawn("gateway", ["nginx", "-e", str(error_log), "-p", str(self.root), "-c", str(conf)])
         _wait_http(f"{self.supabase_url}/rest/v1/", timeout=15, headers={"apikey": ANON_KEY})
+        _require_running(process, error_log)
 
     # ----- state -------------------------------------------------------------------------------
     def save(self) -> None:
