@@ -26,7 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from services import supabase
 
     from blueprints import catalog, content_progress, enrollments, errors, health, identity
-    from blueprints import lesson_completion
+    from blueprints import lesson_completion, offline_sync
 
     # Identity is resolved before the limiter runs, so that limits are keyed by learner.
     app.before_request(assign_request_id)
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(enrollments.bp)
     app.register_blueprint(lesson_completion.bp)
     app.register_blueprint(content_progress.bp)
+    app.register_blueprint(offline_sync.bp)
     init_rate_limits(app)
     return app
 

@@ -41,4 +41,8 @@ class Config:
     RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "300 per minute")
     RATELIMIT_WRITE = os.environ.get("RATELIMIT_WRITE", "120 per minute")
 
+    MAX_LESSONS_PER_SAVE = _int("MAX_LESSONS_PER_SAVE", 500)
+    MAX_SECONDS_PER_LESSON = _int("MAX_SECONDS_PER_LESSON", 86_400)
+    HISTORY_RETENTION_DAYS = _int("HISTORY_RETENTION_DAYS", 90)
+
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

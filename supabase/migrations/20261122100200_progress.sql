@@ -13,13 +13,21 @@ create table public.enrollments (
   primary key (learner_id, course_id)
 );
 
+-- Completion is a pair of last-writer-wins clocks, so that saves from any device in any order
+-- converge: the lesson is completed while its latest completion is not older than its latest
+-- unmark. `completed_at` shows the first completion while completed. `status` and
+-- `completed_at` are derived by private.merge_lesson_progress, the only writer.
 create table public.lesson_progress (
   learner_id uuid not null references public.learners (id) on delete cascade,
   lesson_id uuid not null references public.lessons (id) on delete cascade,
   status text not null default 'in-progress'
     check (status in ('not-started', 'in-progress', 'completed')),
   completed_at timestamptz,
+  first_completed_at timestamptz,
+  completion_clock timestamptz,
+  unmark_clock timestamptz,
   progress_percentage integer not null default 0 check (progress_percentage between 0 and 100),
+  time_spent_seconds integer not null default 0 check (time_spent_seconds >= 0),
   score integer check (score >= 0),
   data jsonb,
   last_accessed_at timestamptz not null default now(),
@@ -44,6 +52,18 @@ create table public.exercise_progress (
   updated_at timestamptz not null default now(),
   primary key (learner_id, exercise_id),
   check ((status = 'completed') = (completed_at is not null))
+);
+
+-- Time per device: each device reports its own running total per lesson, so a re-sent counter
+-- never double-counts (max per device) while two devices add up (sum over devices).
+create table public.lesson_device_time (
+  learner_id uuid not null,
+  lesson_id uuid not null,
+  device_id text not null check (char_length(device_id) between 1 and 100),
+  seconds integer not null check (seconds >= 0),
+  updated_at timestamptz not null default now(),
+  primary key (learner_id, lesson_id, device_id),
+  foreign key (learner_id, lesson_id) references public.lesson_progress (learner_id, lesson_id) on delete cascade
 );
 
 -- Modules, courses and themes are never completed by declaration: their status is rolled up
@@ -85,6 +105,12 @@ create policy "Lesson progress is visible to its learner"
 
 create policy "Exercise progress is visible to its learner"
   on public.exercise_progress for select to authenticated
+  using (learner_id = (select auth.uid()));
+
+alter table public.lesson_device_time enable row level security;
+
+create policy "Device time is visible to its learner"
+  on public.lesson_device_time for select to authenticated
   using (learner_id = (select auth.uid()));
 
 create policy "Visits are visible to their learner"

@@ -309,21 +309,65 @@ begin
 end;
 $$;
 
--- Completes a lesson once: a repeat keeps the first completion time. Returns it.
-create or replace function private.complete_lesson(p_learner_id uuid, p_lesson_id uuid, p_completed_at timestamptz)
-returns timestamptz
+create or replace function private.is_completed(completion_clock timestamptz, unmark_clock timestamptz)
+returns boolean
+language sql
+immutable
+set search_path = ''
+as $$
+  select completion_clock is not null and (unmark_clock is null or completion_clock >= unmark_clock);
+$$;
+
+-- The one writer of lesson_progress. Every contract describes what happened as rows (jsonb
+-- objects with lesson_progress's column names) and this merges them field by field with
+-- join-semilattice rules, so any order, duplication or retry of the same writes converges:
+-- first_completed_at is a min, the completion and unmark clocks are maxes, last_accessed_at a
+-- max; status and completed_at are derived from the clocks. `status: not-started` in a row is a
+-- reset request; score and data are the latest sent. Each row's merge is one atomic UPDATE, so
+-- concurrent writers never lose each other's changes.
+create or replace function private.merge_lesson_progress(p_rows jsonb)
+returns void
 language sql
 set search_path = ''
 as $$
-  insert into public.lesson_progress as lp
-    (learner_id, lesson_id, status, completed_at, progress_percentage, last_accessed_at)
-  values (p_learner_id, p_lesson_id, 'completed', date_trunc('milliseconds', p_completed_at), 100, now())
-  on conflict (learner_id, lesson_id) do update set
-    status = 'completed',
-    completed_at = coalesce(lp.completed_at, excluded.completed_at),
-    progress_percentage = 100,
-    last_accessed_at = now()
-  returning completed_at;
+  insert into public.lesson_progress (learner_id, lesson_id, status, progress_percentage)
+  select distinct r.learner_id, r.lesson_id, 'not-started', 0
+  from jsonb_populate_recordset(null::public.lesson_progress, p_rows) r
+  on conflict do nothing;
+
+  update public.lesson_progress lp set
+    first_completed_at = least(lp.first_completed_at, date_trunc('milliseconds', r.first_completed_at)),
+    completion_clock = greatest(lp.completion_clock, r.completion_clock),
+    unmark_clock = greatest(lp.unmark_clock, r.unmark_clock),
+    status = case
+      when private.is_completed(greatest(lp.completion_clock, r.completion_clock), greatest(lp.unmark_clock, r.unmark_clock)) then 'completed'
+      when r.status = 'not-started' then 'not-started'
+      else 'in-progress' end,
+    completed_at = case when private.is_completed(greatest(lp.completion_clock, r.completion_clock), greatest(lp.unmark_clock, r.unmark_clock))
+      then least(lp.first_completed_at, date_trunc('milliseconds', r.first_completed_at)) end,
+    progress_percentage = case
+      when private.is_completed(greatest(lp.completion_clock, r.completion_clock), greatest(lp.unmark_clock, r.unmark_clock)) then 100
+      when r.status = 'not-started' or lp.status = 'completed' then coalesce(r.progress_percentage, 0)
+      else coalesce(r.progress_percentage, lp.progress_percentage) end,
+    score = coalesce(r.score, lp.score),
+    data = coalesce(r.data, lp.data),
+    last_accessed_at = greatest(lp.last_accessed_at, coalesce(r.last_accessed_at, now()))
+  from jsonb_populate_recordset(null::public.lesson_progress, p_rows) r
+  where lp.learner_id = r.learner_id and lp.lesson_id = r.lesson_id;
+$$;
+
+-- One lesson's completion (at p_at) or unmark (at p_at), as a row for the merge.
+create or replace function private.completion_row(p_learner_id uuid, p_lesson_id uuid, p_completed boolean, p_at timestamptz)
+returns jsonb
+language sql
+immutable
+set search_path = ''
+as $$
+  select case when p_completed
+    then jsonb_build_object('learner_id', p_learner_id, 'lesson_id', p_lesson_id,
+                            'completion_clock', p_at, 'first_completed_at', p_at)
+    else jsonb_build_object('learner_id', p_learner_id, 'lesson_id', p_lesson_id, 'unmark_clock', p_at)
+  end;
 $$;
 
 create or replace function private.lesson_item(p_learner_id uuid, p_lesson_id uuid)

@@ -25,8 +25,10 @@ begin
   where lp.learner_id = p_learner_id and lp.lesson_id = p_lesson_id and lp.completed_at is not null;
   if v_completed_at is null then
     perform private.require_unlocked(p_learner_id, p_lesson_id);
-    v_completed_at := private.complete_lesson(
-      p_learner_id, p_lesson_id, least(coalesce(p_completed_at, now()), now()));
+    perform private.merge_lesson_progress(jsonb_build_array(private.completion_row(
+      p_learner_id, p_lesson_id, true, least(coalesce(p_completed_at, now()), now()))));
+    select lp.completed_at into v_completed_at
+    from public.lesson_progress lp where lp.learner_id = p_learner_id and lp.lesson_id = p_lesson_id;
   end if;
   return jsonb_build_object(
     'lessonId', p_lesson_id,
@@ -49,9 +51,11 @@ declare
   v_lesson public.lesson_catalog;
 begin
   v_lesson := private.require_lesson_access(p_learner_id, p_learner_kind, p_lesson_id, p_enroll => false);
-  update public.lesson_progress
-  set status = 'in-progress', completed_at = null, progress_percentage = 0, last_accessed_at = now()
-  where learner_id = p_learner_id and lesson_id = p_lesson_id and completed_at is not null;
+  if exists (select 1 from public.lesson_progress
+             where learner_id = p_learner_id and lesson_id = p_lesson_id and completed_at is not null) then
+    perform private.merge_lesson_progress(jsonb_build_array(
+      private.completion_row(p_learner_id, p_lesson_id, false, now())));
+  end if;
   return jsonb_build_object(
     'lessonId', p_lesson_id,
     'completed', false,

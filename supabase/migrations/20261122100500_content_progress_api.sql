@@ -95,29 +95,19 @@ set search_path = ''
 as $$
 begin
   perform private.require_lesson_access(p_learner_id, p_learner_kind, p_lesson_id);
-  if p_status = 'completed' then
-    if not exists (select 1 from public.lesson_progress
-                   where learner_id = p_learner_id and lesson_id = p_lesson_id and completed_at is not null) then
-      perform private.require_unlocked(p_learner_id, p_lesson_id);
-    end if;
-    perform private.complete_lesson(p_learner_id, p_lesson_id, now());
+  if p_status = 'completed' and not exists (
+      select 1 from public.lesson_progress
+      where learner_id = p_learner_id and lesson_id = p_lesson_id and completed_at is not null) then
+    perform private.require_unlocked(p_learner_id, p_lesson_id);
   end if;
-  insert into public.lesson_progress as lp
-    (learner_id, lesson_id, status, progress_percentage, score, data, last_accessed_at)
-  values (p_learner_id, p_lesson_id, 'in-progress', coalesce(p_progress_percentage, 0), p_score, p_data, now())
-  on conflict (learner_id, lesson_id) do update set
-    status = case
-      when p_status = 'not-started' then 'not-started'
-      when lp.completed_at is not null then 'completed'
-      else 'in-progress' end,
-    completed_at = case when p_status = 'not-started' then null else lp.completed_at end,
-    progress_percentage = case
-      when p_status = 'not-started' then 0
-      when lp.completed_at is not null then 100
-      else coalesce(p_progress_percentage, lp.progress_percentage) end,
-    score = coalesce(excluded.score, lp.score),
-    data = coalesce(excluded.data, lp.data),
-    last_accessed_at = now();
+  perform private.merge_lesson_progress(jsonb_build_array(
+    jsonb_build_object('learner_id', p_learner_id, 'lesson_id', p_lesson_id, 'status', p_status,
+      'progress_percentage', p_progress_percentage, 'score', p_score, 'data', p_data)
+    -- completed is a completion event, not-started an unmark (a reset), in-progress neither
+    || case p_status
+         when 'completed' then private.completion_row(p_learner_id, p_lesson_id, true, now())
+         when 'not-started' then private.completion_row(p_learner_id, p_lesson_id, false, now())
+         else '{}' end));
 end;
 $$;
 

@@ -1,0 +1,67 @@
+"""Seed 000's progress documents: saved from any device, merged inside PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+
+from .errors import Forbidden, Unauthorized
+from .identity import Learner, token_verifier
+from .supabase import rpc
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def save(learner: Learner, save: dict) -> dict:
+    """Merge a saved document; answer with the merged one and any lessons ignored."""
+    progress = dict(save["progress"])
+    for field in ("completedAt", "unmarkedAt"):
+        if field in progress:
+            progress[field] = {lesson: _iso(at) for lesson, at in progress[field].items()}
+    return rpc(
+        "save_progress_document",
+        {
+            "p_learner_id": learner.id,
+            "p_learner_kind": learner.kind,
+            "p_course_id": str(save["courseId"]),
+            "p_progress": progress,
+            "p_client_updated_at": _iso(save.get("clientUpdatedAt")),
+            "p_device_id": save.get("deviceId"),
+            "p_history_days": current_app.config["HISTORY_RETENTION_DAYS"],
+        },
+    )
+
+
+def document(learner: Learner, course_id: str) -> dict:
+    """`{"progress": {...}}`, or `{"progress": None}` when nothing is stored."""
+    return rpc("get_progress_document", {"p_learner_id": learner.id, "p_course_id": course_id}, read_only=True)
+
+
+def documents(learner: Learner) -> dict:
+    return rpc("list_progress_documents", {"p_learner_id": learner.id}, read_only=True)
+
+
+def delete(learner: Learner, course_id: str) -> dict:
+    return rpc("delete_progress_document", {"p_learner_id": learner.id, "p_course_id": course_id})
+
+
+def history(learner: Learner, course_id: str) -> dict:
+    return rpc("progress_history", {"p_learner_id": learner.id, "p_course_id": course_id}, read_only=True)
+
+
+def claim(account: Learner, anonymous_id: str, anonymous_token: str) -> dict:
+    """Merge an anonymous browser learner's progress into a signed-in account, once.
+
+    The caller proves they hold the anonymous learner by its token."""
+    if account.kind != "account":
+        raise Forbidden("Sign in with a Supabase account to claim anonymous progress.")
+    try:
+        anonymous = token_verifier().verify(anonymous_token)
+    except Unauthorized as error:
+        raise Forbidden("The anonymous learner token is not valid.") from error
+    if anonymous.kind != "browser" or anonymous.id != anonymous_id:
+        raise Forbidden("The token does not belong to that anonymous learner.")
+    return rpc("claim_browser_learner", {"p_account_id": account.id, "p_browser_id": anonymous_id})

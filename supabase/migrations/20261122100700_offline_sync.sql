@@ -1,0 +1,406 @@
+-- Seed 000: one progress document per learner and course, saved from any device, merged in the
+-- database. The document is a view of the lesson rows every contract shares, plus the last
+-- lesson opened; a save is one call, one transaction, row-level atomic merges (no read-modify-
+-- write anywhere), recorded in a history that the learner can read.
+
+/** Section - Tables */
+create table public.course_documents (
+  learner_id uuid not null references public.learners (id) on delete cascade,
+  course_id uuid not null references public.courses (id) on delete cascade,
+  last_lesson_id uuid references public.lessons (id) on delete set null,
+  -- The client time of the save that set last_lesson_id: the newest wins.
+  last_lesson_clock timestamptz,
+  updated_at timestamptz not null default now(),
+  primary key (learner_id, course_id)
+);
+
+create table public.progress_history (
+  id bigint generated always as identity primary key,
+  learner_id uuid not null references public.learners (id) on delete cascade,
+  course_id uuid not null references public.courses (id) on delete cascade,
+  device_id text,
+  before jsonb,
+  incoming jsonb not null,
+  after jsonb not null,
+  created_at timestamptz not null default now()
+);
+
+alter table public.learners
+  add column claimed_by uuid references public.learners (id) on delete set null,
+  add column claimed_at timestamptz;
+
+/** Section - Indexes */
+create index progress_history_learner_course on public.progress_history (learner_id, course_id, created_at desc);
+create index progress_history_created_at on public.progress_history (created_at);
+
+/** Section - RLS Policies */
+alter table public.course_documents enable row level security;
+alter table public.progress_history enable row level security;
+
+create policy "Documents are visible to their learner"
+  on public.course_documents for select to authenticated
+  using (learner_id = (select auth.uid()));
+
+create policy "Save history is visible to its learner"
+  on public.progress_history for select to authenticated
+  using (learner_id = (select auth.uid()));
+
+/** Section - Private functions */
+
+-- The document of seed 000, version 2 (a superset of version 1), built from the shared rows.
+create or replace function private.progress_document(p_learner_id uuid, p_course_id uuid)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  with lessons as (
+    select lp.lesson_id, lp.completed_at, lp.time_spent_seconds, lp.updated_at,
+           lc.module_position, lc.position
+    from public.lesson_progress lp
+    join public.lesson_catalog lc on lc.lesson_id = lp.lesson_id
+    where lp.learner_id = p_learner_id and lc.course_id = p_course_id
+  ),
+  doc as (
+    select last_lesson_id, updated_at from public.course_documents
+    where learner_id = p_learner_id and course_id = p_course_id
+  )
+  select case when exists (select 1 from lessons) or exists (select 1 from doc where last_lesson_id is not null)
+  then jsonb_build_object(
+    'version', 2,
+    'completedLessonIds', coalesce((select jsonb_agg(lesson_id order by module_position, position, lesson_id)
+                                    from lessons where completed_at is not null), '[]'),
+    'lastLessonId', (select last_lesson_id from doc),
+    'lessonTimes', coalesce((select jsonb_object_agg(lesson_id, time_spent_seconds)
+                             from lessons where time_spent_seconds > 0), '{}'),
+    'timeSpentSeconds', coalesce((select sum(time_spent_seconds) from lessons), 0),
+    'completedAt', coalesce((select jsonb_object_agg(lesson_id, private.iso(completed_at))
+                             from lessons where completed_at is not null), '{}'),
+    'updatedAt', private.iso(greatest((select updated_at from doc), (select max(updated_at) from lessons))))
+  end;
+$$;
+
+-- Every lesson id a payload names that is not a lesson of the course, as 400 details.
+create or replace function private.unknown_lesson_fields(p_course_id uuid, p_progress jsonb)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  with named as (
+    select 'completedLessonIds' as field, value #>> '{}' as id
+      from jsonb_array_elements(coalesce(p_progress -> 'completedLessonIds', '[]'))
+    union all select 'lessonTimes', key from jsonb_each(coalesce(p_progress -> 'lessonTimes', '{}'))
+    union all select 'completedAt', key from jsonb_each(coalesce(p_progress -> 'completedAt', '{}'))
+    union all select 'unmarkedAt', key from jsonb_each(coalesce(p_progress -> 'unmarkedAt', '{}'))
+    union all select 'lastLessonId', p_progress ->> 'lastLessonId' where p_progress ->> 'lastLessonId' is not null
+  ),
+  unknown as (
+    select field, id from named
+    where case when id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+               then not exists (select 1 from public.lesson_catalog lc
+                                where lc.lesson_id = id::uuid and lc.course_id = p_course_id)
+               else true end
+  )
+  select coalesce(jsonb_object_agg(field, messages), '{}')
+  from (select field, jsonb_agg(format('Not a lesson of this course: %s', id) order by id) as messages
+        from unknown group by field) f;
+$$;
+
+-- A client clock: never trusted beyond the server's own, absent means now.
+create or replace function private.client_clock(p_value text)
+returns timestamptz
+language sql
+stable
+set search_path = ''
+as $$
+  select least(coalesce(p_value::timestamptz, now()), now());
+$$;
+
+-- Merge one saved document into the learner's rows. Shared by save and claim.
+-- Returns the lesson ids it ignored because they are no longer published.
+create or replace function private.merge_document(
+  p_learner_id uuid, p_course_id uuid, p_progress jsonb, p_clock timestamptz, p_device_id text)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_ignored jsonb;
+begin
+  create temporary table if not exists incoming_lessons (
+    lesson_id uuid primary key, completed_at timestamptz, unmarked_at timestamptz, seconds integer
+  ) on commit drop;
+  truncate pg_temp.incoming_lessons;
+
+  insert into pg_temp.incoming_lessons (lesson_id, completed_at, unmarked_at, seconds)
+  select id::uuid,
+         max(completed_at), max(unmarked_at), max(seconds)
+  from (
+    select value #>> '{}' as id,
+           private.client_clock(coalesce(p_progress -> 'completedAt' ->> (value #>> '{}'), p_clock::text)) as completed_at,
+           null::timestamptz as unmarked_at, null::integer as seconds
+      from jsonb_array_elements(coalesce(p_progress -> 'completedLessonIds', '[]'))
+    union all
+    select key, null, private.client_clock(value #>> '{}'), null
+      from jsonb_each(coalesce(p_progress -> 'unmarkedAt', '{}'))
+    union all
+    select key, null, null, (value #>> '{}')::numeric::integer
+      from jsonb_each(coalesce(p_progress -> 'lessonTimes', '{}'))
+  ) named
+  group by id;
+
+  -- Completions of lessons that stopped counting (unpublished) are not recorded; time is.
+  select coalesce(jsonb_agg(i.lesson_id order by i.lesson_id), '[]') into v_ignored
+  from pg_temp.incoming_lessons i join public.lesson_catalog lc on lc.lesson_id = i.lesson_id
+  where not lc.counts and i.completed_at is not null;
+
+  perform private.merge_lesson_progress(coalesce(jsonb_agg(
+    jsonb_strip_nulls(jsonb_build_object(
+      'learner_id', p_learner_id, 'lesson_id', i.lesson_id,
+      'completion_clock', i.completed_at, 'first_completed_at', i.completed_at,
+      'unmark_clock', i.unmarked_at, 'last_accessed_at', p_clock))), '[]'))
+  from pg_temp.incoming_lessons i
+  where i.completed_at is null or not (v_ignored @> to_jsonb(i.lesson_id));
+
+  insert into public.lesson_device_time as t (learner_id, lesson_id, device_id, seconds)
+  select p_learner_id, lesson_id, p_device_id, seconds from pg_temp.incoming_lessons where seconds is not null
+  on conflict (learner_id, lesson_id, device_id) do update
+    set seconds = greatest(t.seconds, excluded.seconds), updated_at = now()
+    where excluded.seconds > t.seconds;
+
+  update public.lesson_progress lp
+  set time_spent_seconds = (select coalesce(sum(seconds), 0) from public.lesson_device_time t
+                            where t.learner_id = lp.learner_id and t.lesson_id = lp.lesson_id)
+  where lp.learner_id = p_learner_id
+    and lp.lesson_id in (select lesson_id from pg_temp.incoming_lessons where seconds is not null);
+
+  -- lastLessonId: the newest client time wins; equal times are settled by the larger id, so
+  -- that the order saves arrive in never matters.
+  if p_progress ->> 'lastLessonId' is not null then
+    update public.course_documents d
+    set last_lesson_id = (p_progress ->> 'lastLessonId')::uuid, last_lesson_clock = p_clock
+    where d.learner_id = p_learner_id and d.course_id = p_course_id
+      and (d.last_lesson_clock is null
+           or (p_clock, (p_progress ->> 'lastLessonId')) > (d.last_lesson_clock, d.last_lesson_id::text));
+  end if;
+  update public.course_documents set updated_at = now()
+  where learner_id = p_learner_id and course_id = p_course_id;
+  return v_ignored;
+end;
+$$;
+
+/** Section - Public functions */
+
+-- POST /api/progress/save: merge, record in the history, answer with the merged document.
+create or replace function public.save_progress_document(
+  p_learner_id uuid, p_learner_kind text, p_course_id uuid, p_progress jsonb,
+  p_client_updated_at timestamptz default null, p_device_id text default null,
+  p_history_days integer default 90)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+set client_min_messages = warning
+as $$
+declare
+  v_course public.courses;
+  v_unknown jsonb;
+  v_before jsonb;
+  v_after jsonb;
+  v_ignored jsonb;
+  v_clock timestamptz := private.client_clock(p_client_updated_at::text);
+  v_device text := coalesce(p_device_id, 'default');
+begin
+  select * into v_course from public.courses where id = p_course_id and published;
+  if not found then
+    perform private.fail(404, 'course_not_found', 'Course not found.', jsonb_build_object('courseId', p_course_id));
+  end if;
+  v_unknown := private.unknown_lesson_fields(p_course_id, p_progress);
+  if v_unknown <> '{}' then
+    perform private.fail(400, 'unknown_lessons', 'The progress names lessons this course does not have.',
+      jsonb_build_object('fields', jsonb_build_object('progress', v_unknown)));
+  end if;
+  if not private.course_accessible(p_learner_id, p_course_id) then
+    perform private.fail(403, 'not_enrolled', 'Enroll in this premium course first.', jsonb_build_object('courseId', p_course_id));
+  end if;
+  perform private.ensure_learner(p_learner_id, p_learner_kind);
+  insert into public.enrollments (learner_id, course_id, source) values (p_learner_id, p_course_id, 'progress')
+  on conflict do nothing;
+
+  -- Saves of one learner and course queue here, so that each history entry's before and after
+  -- are exact. Saves of different courses or learners do not wait for each other.
+  insert into public.course_documents (learner_id, course_id) values (p_learner_id, p_course_id)
+  on conflict do nothing;
+  perform 1 from public.course_documents
+  where learner_id = p_learner_id and course_id = p_course_id for update;
+
+  v_before := private.progress_document(p_learner_id, p_course_id);
+  v_ignored := private.merge_document(p_learner_id, p_course_id, p_progress, v_clock, v_device);
+  v_after := private.progress_document(p_learner_id, p_course_id);
+
+  insert into public.progress_history (learner_id, course_id, device_id, before, incoming, after)
+  values (p_learner_id, p_course_id, p_device_id, v_before,
+          jsonb_build_object('progress', p_progress, 'clientUpdatedAt', p_client_updated_at),
+          coalesce(v_after, 'null'));
+  delete from public.progress_history
+  where learner_id = p_learner_id and created_at < now() - make_interval(days => p_history_days);
+
+  return jsonb_build_object('progress', v_after, 'ignoredLessonIds', v_ignored);
+end;
+$$;
+revoke execute on function public.save_progress_document(uuid, text, uuid, jsonb, timestamptz, text, integer) from public, anon, authenticated;
+grant execute on function public.save_progress_document(uuid, text, uuid, jsonb, timestamptz, text, integer) to service_role;
+
+create or replace function public.get_progress_document(p_learner_id uuid, p_course_id uuid)
+returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select jsonb_build_object('progress', private.progress_document(p_learner_id, p_course_id));
+$$;
+revoke execute on function public.get_progress_document(uuid, uuid) from public, anon, authenticated;
+grant execute on function public.get_progress_document(uuid, uuid) to service_role;
+
+-- Every course the learner has progress in, as seed 000 lists them.
+create or replace function public.list_progress_documents(p_learner_id uuid)
+returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  with courses as (
+    select lc.course_id from public.lesson_progress lp
+    join public.lesson_catalog lc on lc.lesson_id = lp.lesson_id
+    where lp.learner_id = p_learner_id
+    union
+    select course_id from public.course_documents where learner_id = p_learner_id
+  ),
+  docs as (
+    select course_id, private.progress_document(p_learner_id, course_id) as progress from courses
+  )
+  select jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object(
+      'course_id', course_id, 'progress', progress, 'updated_at', progress -> 'updatedAt')
+    order by progress ->> 'updatedAt' desc), '[]'))
+  from docs where progress is not null;
+$$;
+revoke execute on function public.list_progress_documents(uuid) from public, anon, authenticated;
+grant execute on function public.list_progress_documents(uuid) to service_role;
+
+-- Reset a course for the learner: its lesson rows (every contract's), times and document go;
+-- the history keeps a record of the reset.
+create or replace function public.delete_progress_document(p_learner_id uuid, p_course_id uuid)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_before jsonb := private.progress_document(p_learner_id, p_course_id);
+begin
+  if v_before is null then
+    return jsonb_build_object('courseId', p_course_id, 'deleted', false);
+  end if;
+  delete from public.lesson_progress lp
+  using public.lesson_catalog lc
+  where lc.lesson_id = lp.lesson_id and lp.learner_id = p_learner_id and lc.course_id = p_course_id;
+  delete from public.course_documents where learner_id = p_learner_id and course_id = p_course_id;
+  insert into public.progress_history (learner_id, course_id, before, incoming, after)
+  values (p_learner_id, p_course_id, v_before, '{"reset": true}', '{}');
+  return jsonb_build_object('courseId', p_course_id, 'deleted', true);
+end;
+$$;
+revoke execute on function public.delete_progress_document(uuid, uuid) from public, anon, authenticated;
+grant execute on function public.delete_progress_document(uuid, uuid) to service_role;
+
+create or replace function public.progress_history(p_learner_id uuid, p_course_id uuid, p_limit integer default 100)
+returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object(
+      'deviceId', device_id, 'before', before, 'incoming', incoming, 'after', after,
+      'createdAt', private.iso(created_at)) order by created_at desc, id desc), '[]'))
+  from (select * from public.progress_history
+        where learner_id = p_learner_id and course_id = p_course_id
+        order by created_at desc, id desc limit p_limit) h;
+$$;
+revoke execute on function public.progress_history(uuid, uuid, integer) from public, anon, authenticated;
+grant execute on function public.progress_history(uuid, uuid, integer) to service_role;
+
+-- A learner who signs in keeps what they did anonymously: every course document of the browser
+-- learner is merged into the account with the same merge as a save, once.
+create or replace function public.claim_browser_learner(p_account_id uuid, p_browser_id uuid)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+set client_min_messages = warning
+as $$
+declare
+  v_learner public.learners;
+begin
+  select * into v_learner from public.learners where id = p_browser_id for update;
+  if not found or v_learner.kind <> 'browser' then
+    perform private.fail(404, 'learner_not_found', 'No anonymous learner with this id.', '{}');
+  end if;
+  if v_learner.claimed_by is not null then
+    perform private.fail(409, 'already_claimed', 'This anonymous progress has already been claimed.',
+      jsonb_build_object('claimedAt', private.iso(v_learner.claimed_at)));
+  end if;
+  perform private.ensure_learner(p_account_id, 'account');
+
+  insert into public.enrollments (learner_id, course_id, source, enrolled_at)
+  select p_account_id, course_id, source, enrolled_at from public.enrollments where learner_id = p_browser_id
+  on conflict do nothing;
+
+  -- Completions (with their clocks), device times and last lessons, merged like saves.
+  perform private.merge_lesson_progress(coalesce(jsonb_agg(
+    (to_jsonb(lp) - 'status' - 'progress_percentage' - 'time_spent_seconds')
+    || jsonb_build_object('learner_id', p_account_id)), '[]'))
+  from public.lesson_progress lp where lp.learner_id = p_browser_id;
+
+  insert into public.lesson_device_time as t (learner_id, lesson_id, device_id, seconds)
+  select p_account_id, lesson_id, device_id, seconds from public.lesson_device_time where learner_id = p_browser_id
+  on conflict (learner_id, lesson_id, device_id) do update set seconds = greatest(t.seconds, excluded.seconds);
+  update public.lesson_progress lp
+  set time_spent_seconds = (select coalesce(sum(seconds), 0) from public.lesson_device_time t
+                            where t.learner_id = lp.learner_id and t.lesson_id = lp.lesson_id)
+  where lp.learner_id = p_account_id;
+
+  insert into public.course_documents as d (learner_id, course_id, last_lesson_id, last_lesson_clock)
+  select p_account_id, course_id, last_lesson_id, last_lesson_clock
+  from public.course_documents where learner_id = p_browser_id
+  on conflict (learner_id, course_id) do update set
+    last_lesson_id = excluded.last_lesson_id, last_lesson_clock = excluded.last_lesson_clock, updated_at = now()
+  where d.last_lesson_clock is null
+     or (excluded.last_lesson_clock, excluded.last_lesson_id::text) > (d.last_lesson_clock, d.last_lesson_id::text);
+
+  insert into public.exercise_progress (learner_id, exercise_id, status, completed_at, progress_percentage, score, data, last_accessed_at)
+  select p_account_id, exercise_id, status, completed_at, progress_percentage, score, data, last_accessed_at
+  from public.exercise_progress where learner_id = p_browser_id
+  on conflict do nothing;
+
+  -- The anonymous learner's rows now live in the account; the browser learner is retired.
+  delete from public.lesson_progress where learner_id = p_browser_id;
+  delete from public.exercise_progress where learner_id = p_browser_id;
+  delete from public.course_documents where learner_id = p_browser_id;
+  delete from public.enrollments where learner_id = p_browser_id;
+  update public.learners set claimed_by = p_account_id, claimed_at = now() where id = p_browser_id;
+
+  return jsonb_build_object('claimed', true, 'learnerId', p_account_id, 'anonymousUserId', p_browser_id,
+    'courses', (select count(*) from (
+      select distinct lc.course_id from public.lesson_progress lp
+      join public.lesson_catalog lc on lc.lesson_id = lp.lesson_id where lp.learner_id = p_account_id) c));
+end;
+$$;
+revoke execute on function public.claim_browser_learner(uuid, uuid) from public, anon, authenticated;
+grant execute on function public.claim_browser_learner(uuid, uuid) to service_role;
+
+revoke execute on all functions in schema private from public, anon, authenticated;
+grant execute on function private.is_admin() to anon, authenticated;

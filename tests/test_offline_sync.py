@@ -1,0 +1,289 @@
+"""Seed 000: offline, multi-device progress documents merged in PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.catalogs import course_tree, import_course
+from tests.conftest import bearer
+
+
+@pytest.fixture(scope="module")
+def course(app):
+    course = course_tree((4, 4))
+    import_course(app, course)
+    return course
+
+
+def register(client) -> dict:
+    user_id = str(uuid.uuid4())
+    token = client.post("/api/learners", json={"userId": user_id}).json["token"]
+    return {"id": user_id, "headers": bearer(token), "token": token}
+
+
+def save(client, learner, course_id, progress, **extra):
+    body = {"userId": learner["id"], "courseId": course_id, "progress": progress, **extra}
+    return client.post("/api/progress/save", json=body, headers=learner["headers"])
+
+
+def document(client, learner, course_id):
+    return client.get(f"/api/progress?userId={learner['id']}&courseId={course_id}", headers=learner["headers"])
+
+
+def v1(completed=(), times=None, last=None):
+    """A payload exactly as seed 000's front-end sends it."""
+    times = times or {}
+    return {"version": 1, "completedLessonIds": list(completed), "lastLessonId": last,
+            "lessonTimes": times, "timeSpentSeconds": sum(times.values())}
+
+
+def test_the_seed_payload_works_unchanged(client, course):
+    learner = register(client)
+    a, b = course.lessons(0)[:2]
+    response = save(client, learner, course.course_id, v1([a], {a: 30, b: 120}, b),
+                    clientUpdatedAt="2025-08-12T20:00:00.000Z")
+    assert response.status_code == 200
+    progress = response.json["progress"]
+    assert progress["completedLessonIds"] == [a]
+    assert progress["lessonTimes"] == {a: 30, b: 120} and progress["timeSpentSeconds"] == 150
+    assert progress["lastLessonId"] == b
+    assert document(client, learner, course.course_id).json["progress"] == progress
+    items = client.get(f"/api/progress/list?userId={learner['id']}", headers=learner["headers"]).json["items"]
+    assert [(i["course_id"], i["progress"]["completedLessonIds"]) for i in items] == [(course.course_id, [a])]
+    assert set(items[0]) == {"course_id", "progress", "updated_at"}
+
+
+def test_nothing_stored_is_404_with_null_progress(client, course):
+    learner = register(client)
+    response = document(client, learner, course.course_id)
+    assert response.status_code == 404 and response.json == {"progress": None}
+
+
+def test_delete_resets_the_course_everywhere(client, course):
+    learner = register(client)
+    a = course.lessons(0)[0]
+    save(client, learner, course.course_id, v1([a], {a: 10}))
+    deleted = client.delete(f"/api/progress?userId={learner['id']}&courseId={course.course_id}", headers=learner["headers"])
+    assert deleted.status_code == 200 and deleted.json["deleted"] is True
+    assert document(client, learner, course.course_id).status_code == 404
+    assert client.get("/api/progress/lessons", headers=learner["headers"]).json == {"lessons": []}
+
+
+def test_one_truth_with_lesson_completion(client, course):
+    learner = register(client)
+    a, b = course.lessons(1)[:2]
+    save(client, learner, course.course_id, v1([a]))
+    summary = client.get("/api/progress/summary", headers=learner["headers"]).json
+    assert summary["completedCount"] == 1
+    client.post(f"/api/progress/lessons/{b}", headers=learner["headers"])
+    assert set(document(client, learner, course.course_id).json["progress"]["completedLessonIds"]) == {a, b}
+
+
+def test_time_from_two_devices_adds_up_and_resends_never_double_count(client, course):
+    learner = register(client)
+    a = course.lessons(0)[0]
+    # A late retry of an older counter (laptop 60 after laptop 90) must not lower it.
+    for device, seconds in [("laptop", 60), ("phone", 40), ("laptop", 90), ("laptop", 60), ("phone", 40)]:
+        save(client, learner, course.course_id, v1(times={a: seconds}), deviceId=device)
+    progress = document(client, learner, course.course_id).json["progress"]
+    assert progress["lessonTimes"] == {a: 130} and progress["timeSpentSeconds"] == 130
+
+
+def test_a_later_unmark_wins_and_an_older_one_does_not(client, course):
+    learner = register(client)
+    a, b = course.lessons(0)[:2]
+    save(client, learner, course.course_id,
+         {"version": 2, "completedLessonIds": [a, b], "completedAt": {a: "2026-01-01T10:00:00Z", b: "2026-01-01T10:00:00Z"}})
+    save(client, learner, course.course_id,
+         {"version": 2, "unmarkedAt": {a: "2026-01-01T11:00:00Z", b: "2026-01-01T09:00:00Z"}})
+    assert document(client, learner, course.course_id).json["progress"]["completedLessonIds"] == [b]
+
+
+def test_last_lesson_follows_the_newest_client_time(client, course):
+    learner = register(client)
+    a, b = course.lessons(0)[:2]
+    save(client, learner, course.course_id, v1(last=b), clientUpdatedAt="2026-01-01T12:00:00Z")
+    save(client, learner, course.course_id, v1(last=a), clientUpdatedAt="2026-01-01T11:00:00Z")
+    assert document(client, learner, course.course_id).json["progress"]["lastLessonId"] == b
+
+
+def test_history_records_before_incoming_after_and_device(client, course):
+    learner = register(client)
+    a = course.lessons(0)[0]
+    save(client, learner, course.course_id, v1([a]), deviceId="tablet")
+    items = client.get(f"/api/progress/history?courseId={course.course_id}", headers=learner["headers"]).json["items"]
+    assert len(items) == 1
+    entry = items[0]
+    assert entry["deviceId"] == "tablet" and entry["before"] is None
+    assert entry["incoming"]["progress"]["completedLessonIds"] == [a]
+    assert entry["after"]["completedLessonIds"] == [a] and entry["createdAt"].endswith("Z")
+
+
+BAD_SAVES = {
+    "unknown lesson": (lambda c: v1(["not-a-lesson"]), "progress"),
+    "lesson of another course": (lambda c: v1([str(uuid.uuid4())]), "progress"),
+    "negative time": (lambda c: v1(times={c.lessons(0)[0]: -5}), "progress"),
+    "absurd time": (lambda c: v1(times={c.lessons(0)[0]: 86_401}), "progress"),
+    "too many lessons": (lambda c: v1([str(uuid.uuid4()) for _ in range(501)]), "progress"),
+    "malformed": (lambda c: {"version": 1, "completedLessonIds": "all"}, "progress"),
+    "unknown field": (lambda c: {"version": 1, "bogus": True}, "progress"),
+    "bad version": (lambda c: {"version": 7}, "progress"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SAVES)
+def test_bad_saves_name_the_field_and_write_nothing(client, course, case):
+    learner = register(client)
+    payload, field = BAD_SAVES[case]
+    response = save(client, learner, course.course_id, payload(course))
+    assert response.status_code == 400, response.json
+    assert field in response.json["details"]["fields"]
+    assert document(client, learner, course.course_id).status_code == 404
+    history = client.get(f"/api/progress/history?courseId={course.course_id}", headers=learner["headers"]).json
+    assert history == {"items": []}
+
+
+def test_save_errors(client, course):
+    learner = register(client)
+    assert save(client, learner, str(uuid.uuid4()), v1()).status_code == 404
+    assert client.post("/api/progress/save", json={"courseId": course.course_id}, headers=learner["headers"]).status_code == 400
+    other = {**learner, "id": str(uuid.uuid4())}
+    assert save(client, other, course.course_id, v1()).status_code == 403
+    assert client.post("/api/progress/save", json={"courseId": course.course_id, "progress": v1()}).status_code == 401
+
+
+def test_open_mode_takes_the_user_id_alone(make_app, course):
+    client = make_app(ANONYMOUS_LEARNERS="open").test_client()
+    user_id = str(uuid.uuid4())
+    a = course.lessons(0)[0]
+    response = client.post("/api/progress/save", json={"userId": user_id, "courseId": course.course_id, "progress": v1([a])})
+    assert response.status_code == 200
+    assert client.get(f"/api/progress?userId={user_id}&courseId={course.course_id}").json["progress"]["completedLessonIds"] == [a]
+
+
+def test_fifty_concurrent_saves_of_disjoint_lessons_all_survive(app):
+    course = course_tree((50,))
+    import_course(app, course)
+    with app.test_client() as client:
+        learner = register(client)
+
+    def save_one(index):
+        lesson = course.lessons(0)[index]
+        with app.test_client() as client:
+            return save(client, learner, course.course_id, v1([lesson], {lesson: 10}), deviceId=f"d{index}").status_code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert list(pool.map(save_one, range(50))) == [200] * 50
+    with app.test_client() as client:
+        progress = document(client, learner, course.course_id).json["progress"]
+        history = client.get(f"/api/progress/history?courseId={course.course_id}", headers=learner["headers"]).json
+    assert sorted(progress["completedLessonIds"]) == sorted(course.lessons(0))
+    assert progress["timeSpentSeconds"] == 500
+    assert len(history["items"]) == 50
+
+
+def test_claim_merges_anonymous_progress_into_the_account_once(client, course, account):
+    anonymous = register(client)
+    a, b, c = course.lessons(0)[:3]
+    save(client, anonymous, course.course_id, v1([a], {a: 30}), deviceId="phone")
+    client.post(f"/api/progress/lessons/{b}", headers=account["headers"])
+    save(client, {**account}, course.course_id, v1([c], {a: 20}), deviceId="laptop")
+
+    claim = {"userId": anonymous["id"], "token": anonymous["token"]}
+    assert client.post("/api/progress/claim", json=claim, headers=anonymous["headers"]).status_code == 403
+    forged = {"userId": str(uuid.uuid4()), "token": anonymous["token"]}
+    assert client.post("/api/progress/claim", json=forged, headers=account["headers"]).status_code == 403
+    response = client.post("/api/progress/claim", json=claim, headers=account["headers"])
+    assert response.status_code == 200 and response.json["claimed"] is True
+    progress = document(client, account, course.course_id).json["progress"]
+    assert set(progress["completedLessonIds"]) == {a, b, c}
+    assert progress["lessonTimes"][a] == 50, "phone 30 + laptop 20"
+    again = client.post("/api/progress/claim", json=claim, headers=account["headers"])
+    assert again.status_code == 409 and again.json["code"] == "already_claimed"
+
+
+# ----- the merge converges: any order, any duplication, same result -----------------------------
+def _save_strategy(lessons):
+    lesson = st.sampled_from(lessons)
+    minute = st.integers(min_value=0, max_value=120)
+    return st.fixed_dictionaries({
+        "device": st.sampled_from(["a", "b"]),
+        "completed": st.dictionaries(lesson, minute, max_size=3),
+        "unmarked": st.dictionaries(lesson, minute, max_size=2),
+        "times": st.dictionaries(lesson, st.integers(min_value=0, max_value=600), max_size=3),
+        "last": st.one_of(st.none(), lesson),
+        "at": minute,
+    })
+
+
+def _payload(course_id, event):
+    def clock(minute):
+        return f"2026-03-01T{10 + minute // 60:02d}:{minute % 60:02d}:00Z"
+
+    return {
+        "courseId": course_id,
+        "deviceId": event["device"],
+        "clientUpdatedAt": clock(event["at"]),
+        "progress": {
+            "version": 2,
+            "completedLessonIds": list(event["completed"]),
+            "completedAt": {k: clock(v) for k, v in event["completed"].items()},
+            "unmarkedAt": {k: clock(v) for k, v in event["unmarked"].items()},
+            "lessonTimes": event["times"],
+            "lastLessonId": event["last"],
+        },
+    }
+
+
+def _converged(progress):
+    """The document without its server timestamp (an empty save stores nothing)."""
+    return {k: v for k, v in (progress or {"completedLessonIds": [], "timeSpentSeconds": 0}).items() if k != "updatedAt"}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_order_any_duplication_same_result(app, course, data):
+    lessons = course.lessons(0)[:3]
+    events = data.draw(st.lists(_save_strategy(lessons), min_size=1, max_size=5))
+    # Time counters only grow per device and lesson; make each device's counters monotonic.
+    seen: dict = {}
+    for event in events:
+        for lesson, seconds in list(event["times"].items()):
+            key = (event["device"], lesson)
+            event["times"][lesson] = seen[key] = max(seconds, seen.get(key, 0))
+    payloads = [_payload(course.course_id, e) for e in events]
+    orders = [
+        payloads,
+        data.draw(st.permutations(payloads)),
+        data.draw(st.permutations(payloads + data.draw(st.lists(st.sampled_from(payloads), max_size=3)))),
+    ]
+    results = []
+    with app.test_client() as client:
+        for order in orders:
+            learner = register(client)
+            for payload in order:
+                response = client.post("/api/progress/save", json=payload, headers=learner["headers"])
+                assert response.status_code == 200, response.json
+            results.append(_converged(document(client, learner, course.course_id).json["progress"]))
+    assert results[0] == results[1] == results[2]
+
+    # And the result is the one the rules say: per lesson, completed iff the newest completion is
+    # not older than the newest unmark; time is the sum over devices of each device's largest count.
+    completed = {}
+    for event in events:
+        for lesson, at in event["completed"].items():
+            completed[lesson] = max(completed.get(lesson, (-1, -1))[0], at), completed.get(lesson, (-1, -1))[1]
+        for lesson, at in event["unmarked"].items():
+            completed[lesson] = completed.get(lesson, (-1, -1))[0], max(completed.get(lesson, (-1, -1))[1], at)
+    expected_done = {lesson for lesson, (done, undone) in completed.items() if done >= 0 and done >= undone}
+    assert set(results[0]["completedLessonIds"]) == expected_done
+    per_device: dict = {}
+    for event in events:
+        for lesson, seconds in event["times"].items():
+            per_device[(event["device"], lesson)] = max(seconds, per_device.get((event["device"], lesson), 0))
+    assert results[0]["timeSpentSeconds"] == sum(per_device.values())
