@@ -25,7 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from services import identity as identity_service
     from services import supabase
 
-    from blueprints import catalog, content_progress, enrollments, errors, health, identity
+    from blueprints import catalog, content_progress, demo, enrollments, errors, health, identity
     from blueprints import lesson_completion, offline_sync
 
     # Identity is resolved before the limiter runs, so that limits are keyed by learner.
@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(lesson_completion.bp)
     app.register_blueprint(content_progress.bp)
     app.register_blueprint(offline_sync.bp)
+    app.register_blueprint(demo.bp)
     init_rate_limits(app)
     return app
 

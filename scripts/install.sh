@@ -12,6 +12,7 @@ command -v pg_prove >/dev/null || need_apt+=(libtap-parser-sourcehandler-pgtap-p
 command -v nginx >/dev/null || need_apt+=(nginx-light)
 command -v psql >/dev/null || need_apt+=(postgresql-client-15)
 command -v npm >/dev/null || need_apt+=(npm)
+command -v chromium >/dev/null || need_apt+=(chromium)  # the browser-client tests
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install: Debian packages ${need_apt[*]}"
   sudo_cmd=""

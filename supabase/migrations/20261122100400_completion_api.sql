@@ -26,7 +26,7 @@ begin
   if v_completed_at is null then
     perform private.require_unlocked(p_learner_id, p_lesson_id);
     perform private.merge_lesson_progress(jsonb_build_array(private.completion_row(
-      p_learner_id, p_lesson_id, true, least(coalesce(p_completed_at, now()), now()))));
+      p_learner_id, p_lesson_id, true, least(coalesce(p_completed_at, clock_timestamp()), clock_timestamp()))));
     select lp.completed_at into v_completed_at
     from public.lesson_progress lp where lp.learner_id = p_learner_id and lp.lesson_id = p_lesson_id;
   end if;
@@ -54,7 +54,7 @@ begin
   if exists (select 1 from public.lesson_progress
              where learner_id = p_learner_id and lesson_id = p_lesson_id and completed_at is not null) then
     perform private.merge_lesson_progress(jsonb_build_array(
-      private.completion_row(p_learner_id, p_lesson_id, false, now())));
+      private.completion_row(p_learner_id, p_lesson_id, false, clock_timestamp())));
   end if;
   return jsonb_build_object(
     'lessonId', p_lesson_id,

@@ -105,8 +105,8 @@ begin
       'progress_percentage', p_progress_percentage, 'score', p_score, 'data', p_data)
     -- completed is a completion event, not-started an unmark (a reset), in-progress neither
     || case p_status
-         when 'completed' then private.completion_row(p_learner_id, p_lesson_id, true, now())
-         when 'not-started' then private.completion_row(p_learner_id, p_lesson_id, false, now())
+         when 'completed' then private.completion_row(p_learner_id, p_lesson_id, true, clock_timestamp())
+         when 'not-started' then private.completion_row(p_learner_id, p_lesson_id, false, clock_timestamp())
          else '{}' end));
 end;
 $$;

@@ -204,3 +204,30 @@ grant execute on function public.import_catalog(jsonb) to service_role;
 
 revoke execute on all functions in schema private from public, anon, authenticated;
 grant execute on function private.is_admin() to anon, authenticated;
+
+/** Section - Reading the published tree */
+
+-- The published catalog as one tree (what counts, in order): for pages and the demo.
+create or replace function public.published_catalog()
+returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'slug', t.slug, 'title', t.title, 'courses', (
+      select coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'slug', c.slug, 'title', c.title,
+          'premium', c.is_premium, 'modules', (
+          select coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'slug', m.slug, 'title', m.title, 'lessons', (
+              select coalesce(jsonb_agg(jsonb_build_object('id', lc.lesson_id, 'title', lc.title,
+                  'durationSeconds', lc.duration_seconds) order by lc.position, lc.lesson_id), '[]')
+              from public.lesson_catalog lc where lc.module_id = m.id and lc.counts))
+            order by m.position, m.id), '[]')
+          from public.modules m where m.course_id = c.id and m.published))
+        order by c.position, c.id), '[]')
+      from public.courses c where c.theme_id = t.id and c.published))
+    order by t.position, t.id), '[]')
+  from public.themes t where t.published;
+$$;
+revoke execute on function public.published_catalog() from public;
+grant execute on function public.published_catalog() to anon, authenticated, service_role;

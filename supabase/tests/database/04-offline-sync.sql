@@ -1,0 +1,53 @@
+-- Seed 000's merge, called as the service calls it: idempotent, clocks decide completion,
+-- device counters add up, history recorded, claim once.
+begin;
+select plan(10);
+
+select public.import_catalog($json${"themes": [{"id": "a4000000-0000-4000-8000-000000000001", "slug": "sync-theme", "title": "T",
+  "courses": [{"id": "c4000000-0000-4000-8000-000000000001", "slug": "sync-course", "title": "C", "modules": [
+    {"id": "d4000000-0000-4000-8000-000000000001", "slug": "m1", "title": "M1", "lessons": [
+      {"id": "e4000000-0000-4000-8000-000000000001", "slug": "l1", "title": "L1"},
+      {"id": "e4000000-0000-4000-8000-000000000002", "slug": "l2", "title": "L2"}]}]}]}]}$json$::jsonb);
+
+create temporary table saves as select * from (values
+  ('{"version": 2, "completedLessonIds": ["e4000000-0000-4000-8000-000000000001"], "completedAt": {"e4000000-0000-4000-8000-000000000001": "2026-01-01T10:00:00Z"}, "lessonTimes": {"e4000000-0000-4000-8000-000000000001": 60}}'::jsonb, 'laptop'),
+  ('{"version": 2, "unmarkedAt": {"e4000000-0000-4000-8000-000000000001": "2026-01-01T11:00:00Z"}, "lessonTimes": {"e4000000-0000-4000-8000-000000000001": 40}}'::jsonb, 'phone')
+) s(progress, device);
+
+select public.save_progress_document('44444444-4444-4444-8444-444444444444', 'browser', 'c4000000-0000-4000-8000-000000000001',
+  progress, null, device) from saves;
+select is(public.get_progress_document('44444444-4444-4444-8444-444444444444', 'c4000000-0000-4000-8000-000000000001') -> 'progress' -> 'completedLessonIds',
+  '[]'::jsonb, 'a later unmark beats an older completion');
+select is((public.get_progress_document('44444444-4444-4444-8444-444444444444', 'c4000000-0000-4000-8000-000000000001') -> 'progress' ->> 'timeSpentSeconds')::int,
+  100, 'time from two devices adds up');
+
+-- The same saves again, in the other order, for another learner: the same document.
+select public.save_progress_document('55555555-5555-4555-8555-555555555555', 'browser', 'c4000000-0000-4000-8000-000000000001',
+  progress, null, device) from (select * from saves order by device desc) s;
+select public.save_progress_document('55555555-5555-4555-8555-555555555555', 'browser', 'c4000000-0000-4000-8000-000000000001',
+  progress, null, device) from saves;
+select is(
+  (public.get_progress_document('55555555-5555-4555-8555-555555555555', 'c4000000-0000-4000-8000-000000000001') -> 'progress') - 'updatedAt',
+  (public.get_progress_document('44444444-4444-4444-8444-444444444444', 'c4000000-0000-4000-8000-000000000001') -> 'progress') - 'updatedAt',
+  'any order and any repetition give the same document');
+
+select is((select count(*)::int from public.progress_history where learner_id = '55555555-5555-4555-8555-555555555555'), 4,
+  'every save is in the history');
+select throws_ok($$select public.save_progress_document('44444444-4444-4444-8444-444444444444', 'browser',
+  'c4000000-0000-4000-8000-000000000001', '{"completedLessonIds": ["nope"]}')$$, 'PT400', null,
+  'an unknown lesson is refused');
+select is((select count(*)::int from public.progress_history where learner_id = '44444444-4444-4444-8444-444444444444'), 2,
+  'a refused save writes nothing');
+
+-- Claim: the anonymous learner's rows move into the account, once.
+select lives_ok($$select public.claim_browser_learner('66666666-6666-4666-8666-666666666666', '44444444-4444-4444-8444-444444444444')$$,
+  'an account claims anonymous progress');
+select is((public.get_progress_document('66666666-6666-4666-8666-666666666666', 'c4000000-0000-4000-8000-000000000001') -> 'progress' ->> 'timeSpentSeconds')::int,
+  100, 'the claimed time is the account''s');
+select throws_ok($$select public.claim_browser_learner('66666666-6666-4666-8666-666666666666', '44444444-4444-4444-8444-444444444444')$$,
+  'PT409', null, 'a second claim is refused');
+select ok(not has_function_privilege('authenticated', 'public.save_progress_document(uuid, text, uuid, jsonb, timestamptz, text, integer)', 'execute'),
+  'learners cannot call the merge with another learner''s id');
+
+select * from finish();
+rollback;
