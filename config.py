@@ -45,4 +45,12 @@ class Config:
     MAX_SECONDS_PER_LESSON = _int("MAX_SECONDS_PER_LESSON", 86_400)
     HISTORY_RETENTION_DAYS = _int("HISTORY_RETENTION_DAYS", 90)
 
+    # Seed 002: share of a chapter's catalog duration that completes it, and per-endpoint limits.
+    CHAPTER_COMPLETION_SHARE = _float("CHAPTER_COMPLETION_SHARE", 0.95)
+    RATELIMIT_TUTORIAL_READ = os.environ.get("RATELIMIT_TUTORIAL_READ", "60 per minute")
+    RATELIMIT_TUTORIAL_CHAPTER = os.environ.get("RATELIMIT_TUTORIAL_CHAPTER", "30 per minute")
+    RATELIMIT_TUTORIAL_QUIZ = os.environ.get("RATELIMIT_TUTORIAL_QUIZ", "10 per minute")
+    RATELIMIT_TUTORIAL_COMPLETE = os.environ.get("RATELIMIT_TUTORIAL_COMPLETE", "5 per minute")
+    RATELIMIT_TUTORIAL_RESET = os.environ.get("RATELIMIT_TUTORIAL_RESET", "5 per minute")
+
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

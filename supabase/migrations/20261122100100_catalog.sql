@@ -21,8 +21,15 @@ create table public.courses (
   position integer not null default 0,
   published boolean not null default true,
   is_premium boolean not null default false,
+  -- catalog: imported. tutorial: a video tutorial id the catalog does not know (seed 002), made
+  -- on first use; its chapters never count in the catalog's denominators.
+  source text not null default 'catalog' check (source in ('catalog', 'tutorial')),
+  external_key text unique check (char_length(external_key) <= 255),
+  -- For tutorials: the largest chapter count a client has declared (it never decreases).
+  declared_lesson_count integer not null default 0 check (declared_lesson_count >= 0),
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  check ((source = 'tutorial') = (external_key is not null))
 );
 
 create table public.modules (
@@ -46,9 +53,12 @@ create table public.lessons (
   published boolean not null default true,
   -- A video chapter's length: watching a configured share of it completes the lesson.
   duration_seconds integer check (duration_seconds > 0),
+  -- A tutorial chapter's own id (seed 002), when the catalog does not know the tutorial.
+  external_key text check (char_length(external_key) <= 255),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
-  unique (module_id, slug)
+  unique (module_id, slug),
+  unique (module_id, external_key)
 );
 
 create table public.exercises (
@@ -110,7 +120,7 @@ select
   m.position as module_position,
   l.duration_seconds,
   c.is_premium,
-  (l.published and m.published and c.published) as counts
+  (l.published and m.published and c.published and c.source = 'catalog') as counts
 from public.lessons l
 join public.modules m on m.id = l.module_id
 join public.courses c on c.id = m.course_id;

@@ -28,6 +28,9 @@ create table public.lesson_progress (
   unmark_clock timestamptz,
   progress_percentage integer not null default 0 check (progress_percentage between 0 and 100),
   time_spent_seconds integer not null default 0 check (time_spent_seconds >= 0),
+  -- Video chapters (seed 002): watch time never decreases; the position is where to resume.
+  watch_seconds integer not null default 0 check (watch_seconds >= 0),
+  last_position_seconds integer check (last_position_seconds >= 0),
   score integer check (score >= 0),
   data jsonb,
   last_accessed_at timestamptz not null default now(),

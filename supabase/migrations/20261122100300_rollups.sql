@@ -322,7 +322,7 @@ $$;
 -- objects with lesson_progress's column names) and this merges them field by field with
 -- join-semilattice rules, so any order, duplication or retry of the same writes converges:
 -- first_completed_at is a min, the completion and unmark clocks are maxes, last_accessed_at a
--- max; status and completed_at are derived from the clocks. `status: not-started` in a row is a
+-- max, watch_seconds a max; status and completed_at are derived from the clocks. `status: not-started` in a row is a
 -- reset request; score and data are the latest sent. Each row's merge is one atomic UPDATE, so
 -- concurrent writers never lose each other's changes.
 create or replace function private.merge_lesson_progress(p_rows jsonb)
@@ -351,6 +351,8 @@ as $$
       else coalesce(r.progress_percentage, lp.progress_percentage) end,
     score = coalesce(r.score, lp.score),
     data = coalesce(r.data, lp.data),
+    watch_seconds = greatest(lp.watch_seconds, r.watch_seconds),
+    last_position_seconds = coalesce(r.last_position_seconds, lp.last_position_seconds),
     last_accessed_at = greatest(lp.last_accessed_at, coalesce(r.last_accessed_at, now()))
   from jsonb_populate_recordset(null::public.lesson_progress, p_rows) r
   where lp.learner_id = r.learner_id and lp.lesson_id = r.lesson_id;

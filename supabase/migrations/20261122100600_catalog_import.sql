@@ -225,7 +225,7 @@ as $$
             order by m.position, m.id), '[]')
           from public.modules m where m.course_id = c.id and m.published))
         order by c.position, c.id), '[]')
-      from public.courses c where c.theme_id = t.id and c.published))
+      from public.courses c where c.theme_id = t.id and c.published and c.source = 'catalog'))
     order by t.position, t.id), '[]')
   from public.themes t where t.published;
 $$;

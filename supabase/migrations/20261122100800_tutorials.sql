@@ -1,0 +1,455 @@
+-- Seed 002: video tutorials, quiz scores and certificates. A tutorial is a course and a chapter a
+-- lesson, so chapter progress lands on the rows every contract reads. Tutorial ids the catalog
+-- does not know get a course of their own (source 'tutorial') whose chapter count is the
+-- client's, never decreasing. Quiz attempts are all kept; retries with the same key count once.
+
+/** Section - Tables */
+create table public.quiz_attempts (
+  id bigint generated always as identity primary key,
+  learner_id uuid not null references public.learners (id) on delete cascade,
+  course_id uuid not null references public.courses (id) on delete cascade,
+  -- The catalog's quiz when it knows it; quiz_key is the client's quiz id either way.
+  exercise_id uuid references public.exercises (id) on delete set null,
+  lesson_id uuid references public.lessons (id) on delete set null,
+  quiz_key text not null check (char_length(quiz_key) between 1 and 255),
+  score integer not null check (score >= 0),
+  max_score integer not null check (max_score > 0),
+  passed boolean not null,
+  answers jsonb,
+  time_taken_seconds integer check (time_taken_seconds >= 0),
+  -- Attempts before a reset stay in the history but no longer count.
+  archived boolean not null default false,
+  created_at timestamptz not null default now(),
+  check (score <= max_score)
+);
+
+-- Idempotency-Key (or an attempt id) per learner: a retry replays the stored response.
+create table public.idempotency_keys (
+  learner_id uuid not null references public.learners (id) on delete cascade,
+  key text not null check (char_length(key) between 1 and 255),
+  fingerprint text not null,
+  response jsonb not null,
+  created_at timestamptz not null default now(),
+  primary key (learner_id, key)
+);
+
+create table public.certificates (
+  -- The verification id: random, unguessable, stable.
+  id uuid primary key default gen_random_uuid(),
+  learner_id uuid not null references public.learners (id) on delete cascade,
+  course_id uuid not null references public.courses (id) on delete cascade,
+  learner_name text,
+  course_title text not null,
+  completed_at timestamptz not null,
+  issued_at timestamptz not null default now(),
+  revoked_at timestamptz,
+  unique (learner_id, course_id)
+);
+
+/** Section - Indexes */
+create index quiz_attempts_learner_course on public.quiz_attempts (learner_id, course_id, quiz_key) where not archived;
+create index quiz_attempts_exercise_id on public.quiz_attempts (exercise_id);
+create index quiz_attempts_lesson_id on public.quiz_attempts (lesson_id);
+create index idempotency_keys_created_at on public.idempotency_keys (created_at);
+create index certificates_course_id on public.certificates (course_id);
+
+/** Section - RLS Policies */
+alter table public.quiz_attempts enable row level security;
+alter table public.idempotency_keys enable row level security;
+alter table public.certificates enable row level security;
+
+create policy "Quiz attempts are visible to their learner"
+  on public.quiz_attempts for select to authenticated
+  using (learner_id = (select auth.uid()));
+
+create policy "Certificates are visible to their learner"
+  on public.certificates for select to authenticated
+  using (learner_id = (select auth.uid()));
+-- idempotency_keys: no policy; only the service's functions read them.
+
+/** Section - Idempotency */
+
+-- Returns the stored response of an earlier request with this key, or null when the request is
+-- new. The same key with a different request is 422; while the first is still running, 409.
+create or replace function private.idempotent_replay(p_learner_id uuid, p_key text, p_fingerprint text)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_stored public.idempotency_keys;
+begin
+  if p_key is null then
+    return null;
+  end if;
+  if not pg_try_advisory_xact_lock(hashtextextended(p_learner_id::text || ':' || p_key, 0)) then
+    perform private.fail(409, 'request_in_progress', 'A request with this Idempotency-Key is still running.', '{}');
+  end if;
+  select * into v_stored from public.idempotency_keys
+  where learner_id = p_learner_id and key = p_key and created_at > now() - interval '24 hours';
+  if not found then
+    return null;
+  end if;
+  if v_stored.fingerprint <> p_fingerprint then
+    perform private.fail(422, 'idempotency_key_reused', 'This Idempotency-Key was used for a different request.', '{}');
+  end if;
+  return v_stored.response;
+end;
+$$;
+
+create or replace function private.idempotent_store(p_learner_id uuid, p_key text, p_fingerprint text, p_response jsonb)
+returns jsonb
+language sql
+set search_path = ''
+as $$
+  insert into public.idempotency_keys (learner_id, key, fingerprint, response)
+  select p_learner_id, p_key, p_fingerprint, p_response where p_key is not null
+  on conflict (learner_id, key) do update
+    set fingerprint = excluded.fingerprint, response = excluded.response, created_at = now();
+  select p_response;
+$$;
+
+/** Section - Tutorials */
+
+-- The course a tutorial id names: a catalog course by id or slug, else the tutorial's own course
+-- (made when p_create). Null when unknown and not created.
+create or replace function private.resolve_tutorial(p_key text, p_create boolean)
+returns public.courses
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_course public.courses;
+begin
+  select * into v_course from public.courses c
+  where c.published and c.source = 'catalog'
+    and (c.slug = p_key or c.id::text = lower(p_key));
+  if found then
+    return v_course;
+  end if;
+  select * into v_course from public.courses where external_key = p_key;
+  if not found and p_create then
+    insert into public.courses (slug, title, source, external_key)
+    values ('tutorial-' || substr(md5(p_key), 1, 16), left(p_key, 200), 'tutorial', p_key)
+    on conflict (external_key) do update set updated_at = now()
+    returning * into v_course;
+    insert into public.modules (course_id, slug, title) values (v_course.id, 'chapters', 'Chapters');
+  end if;
+  return v_course;
+end;
+$$;
+
+-- A chapter of a tutorial: a lesson of the catalog course (by id), or the tutorial's own chapter
+-- (made on first use). 404 for a catalog tutorial's unknown chapter.
+create or replace function private.resolve_chapter(p_course public.courses, p_chapter text)
+returns uuid
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_lesson_id uuid;
+  v_module_id uuid;
+begin
+  if p_course.source = 'catalog' then
+    select lc.lesson_id into v_lesson_id from public.lesson_catalog lc
+    where lc.course_id = p_course.id and lc.counts and lc.lesson_id::text = lower(p_chapter);
+    if v_lesson_id is null then
+      perform private.fail(404, 'chapter_not_found', 'This tutorial has no such chapter.', jsonb_build_object('chapterId', p_chapter));
+    end if;
+    return v_lesson_id;
+  end if;
+  select l.id into v_lesson_id from public.lessons l join public.modules m on m.id = l.module_id
+  where m.course_id = p_course.id and l.external_key = p_chapter;
+  if v_lesson_id is null then
+    select id into v_module_id from public.modules where course_id = p_course.id;
+    insert into public.lessons (module_id, slug, title, external_key, position)
+    values (v_module_id, 'chapter-' || substr(md5(p_chapter), 1, 16), left(p_chapter, 200), p_chapter,
+            (select count(*) from public.lessons where module_id = v_module_id))
+    on conflict (module_id, external_key) do update set updated_at = now()
+    returning id into v_lesson_id;
+  end if;
+  return v_lesson_id;
+end;
+$$;
+
+-- Seed 002's progress object for a learner and tutorial course.
+create or replace function private.tutorial_state(p_learner_id uuid, p_key text, p_course public.courses)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  with chapters as (
+    select l.id, coalesce(l.external_key, l.id::text) as chapter_id, l.position, m.position as module_position
+    from public.lessons l join public.modules m on m.id = l.module_id
+    where m.course_id = p_course.id and l.published and m.published
+  ),
+  progress as (
+    select c.chapter_id, c.position, c.module_position, lp.watch_seconds, lp.completed_at,
+           lp.last_position_seconds, lp.last_accessed_at
+    from chapters c join public.lesson_progress lp on lp.lesson_id = c.id and lp.learner_id = p_learner_id
+  ),
+  quizzes as (
+    select quiz_key, max(score) as score, max(max_score) as max_score, bool_or(passed) as passed,
+           count(*) as attempts, max(created_at) as completed_at
+    from public.quiz_attempts
+    where learner_id = p_learner_id and course_id = p_course.id and not archived
+    group by quiz_key
+  ),
+  totals as (
+    select
+      (select count(*) from progress where completed_at is not null) as done,
+      case when p_course.source = 'catalog' then (select count(*) from chapters)
+           else greatest(p_course.declared_lesson_count, (select count(*) from chapters)) end as total,
+      -- Catalog quizzes must all be passed; for other tutorials, every quiz taken.
+      case when p_course.source = 'catalog' then not exists (
+             select 1 from public.exercises e join public.lesson_catalog lc on lc.lesson_id = e.lesson_id
+             where lc.course_id = p_course.id and lc.counts and e.kind = 'quiz' and e.published
+               and not exists (select 1 from quizzes q where q.quiz_key = e.id::text and q.passed))
+           else not exists (select 1 from quizzes where not passed) end as quizzes_passed
+  ),
+  certificate as (
+    select id from public.certificates
+    where learner_id = p_learner_id and course_id = p_course.id and revoked_at is null
+  )
+  select jsonb_build_object(
+    'tutorialId', p_key,
+    'userId', p_learner_id,
+    'completionPercentage', least(100, private.percent(t.done, t.total)),
+    'chaptersCompleted', t.done,
+    'totalChapters', t.total,
+    'chapterProgress', coalesce((select jsonb_agg(jsonb_build_object(
+        'chapterId', chapter_id, 'watchTime', watch_seconds, 'completed', completed_at is not null,
+        'lastPosition', coalesce(last_position_seconds, 0)) order by module_position, position) from progress), '[]'),
+    'quizScores', coalesce((select jsonb_agg(jsonb_build_object(
+        'quizId', quiz_key, 'score', score, 'maxScore', max_score, 'passed', passed,
+        'attempts', attempts, 'completedAt', private.iso(completed_at)) order by quiz_key) from quizzes), '[]'),
+    'certificateEligible', private.percent(t.done, t.total) >= 95 and t.quizzes_passed,
+    'certificateEarned', exists (select 1 from certificate),
+    'certificateId', (select id from certificate),
+    'totalWatchTime', coalesce((select sum(watch_seconds) from progress), 0),
+    'lastWatchedAt', (select private.iso(max(last_accessed_at)) from progress))
+  from totals t;
+$$;
+
+-- The default body for a tutorial with nothing stored (and for unknown ids).
+create or replace function private.empty_tutorial_state(p_learner_id uuid, p_key text)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select jsonb_build_object('tutorialId', p_key, 'userId', p_learner_id, 'completionPercentage', 0,
+    'chaptersCompleted', 0, 'totalChapters', 0, 'chapterProgress', '[]'::jsonb, 'quizScores', '[]'::jsonb,
+    'certificateEligible', false, 'certificateEarned', false, 'certificateId', null,
+    'totalWatchTime', 0, 'lastWatchedAt', null);
+$$;
+
+-- Tutorials of the catalog follow its access rules (premium needs enrollment).
+create or replace function private.require_tutorial_access(p_learner_id uuid, p_learner_kind text, p_course public.courses)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if p_course.source = 'catalog' and not private.course_accessible(p_learner_id, p_course.id) then
+    perform private.fail(403, 'not_enrolled', 'Enroll in this premium course first.', jsonb_build_object('courseId', p_course.id));
+  end if;
+  perform private.ensure_learner(p_learner_id, p_learner_kind);
+  if p_course.source = 'catalog' then
+    insert into public.enrollments (learner_id, course_id, source) values (p_learner_id, p_course.id, 'progress')
+    on conflict do nothing;
+  end if;
+end;
+$$;
+
+/** Section - Public functions */
+
+create or replace function public.tutorial_progress(p_learner_id uuid, p_tutorial_id text)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_course public.courses := private.resolve_tutorial(p_tutorial_id, false);
+begin
+  if v_course.id is null then
+    return private.empty_tutorial_state(p_learner_id, p_tutorial_id);
+  end if;
+  return private.tutorial_state(p_learner_id, p_tutorial_id, v_course);
+end;
+$$;
+revoke execute on function public.tutorial_progress(uuid, text) from public, anon, authenticated;
+grant execute on function public.tutorial_progress(uuid, text) to service_role;
+
+-- POST .../chapter. Watch time never decreases; the chapter completes on the client's flag or,
+-- when the catalog knows its duration, once p_completion_share of it has been watched.
+create or replace function public.record_chapter(
+  p_learner_id uuid, p_learner_kind text, p_tutorial_id text, p_chapter_id text, p_watch_time integer,
+  p_completed boolean default false, p_last_position integer default null, p_total_chapters integer default null,
+  p_completion_share numeric default 0.95)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_course public.courses := private.resolve_tutorial(p_tutorial_id, true);
+  v_lesson_id uuid;
+  v_duration integer;
+  v_completed boolean;
+begin
+  perform private.require_tutorial_access(p_learner_id, p_learner_kind, v_course);
+  v_lesson_id := private.resolve_chapter(v_course, p_chapter_id);
+  if v_course.source = 'tutorial' and p_total_chapters is not null then
+    update public.courses set declared_lesson_count = greatest(declared_lesson_count, p_total_chapters)
+    where id = v_course.id returning * into v_course;
+  end if;
+  select duration_seconds into v_duration from public.lessons where id = v_lesson_id;
+  v_completed := coalesce(p_completed, false)
+    or (v_duration is not null and greatest(p_watch_time, coalesce(
+          (select watch_seconds from public.lesson_progress where learner_id = p_learner_id and lesson_id = v_lesson_id), 0))
+        >= p_completion_share * v_duration);
+  perform private.merge_lesson_progress(jsonb_build_array(
+    jsonb_build_object('learner_id', p_learner_id, 'lesson_id', v_lesson_id, 'watch_seconds', p_watch_time,
+                       'last_position_seconds', coalesce(p_last_position, p_watch_time))
+    || case when v_completed then private.completion_row(p_learner_id, v_lesson_id, true, clock_timestamp()) else '{}' end));
+  return private.tutorial_state(p_learner_id, p_tutorial_id, v_course);
+end;
+$$;
+revoke execute on function public.record_chapter(uuid, text, text, text, integer, boolean, integer, integer, numeric) from public, anon, authenticated;
+grant execute on function public.record_chapter(uuid, text, text, text, integer, boolean, integer, integer, numeric) to service_role;
+
+-- POST .../quiz. Every attempt is kept; the best score shows; `passed` follows the catalog's pass
+-- mark when it has one. A retry with the same key counts once and gets the same answer.
+create or replace function public.record_quiz_attempt(
+  p_learner_id uuid, p_learner_kind text, p_tutorial_id text, p_quiz_id text, p_score integer,
+  p_max_score integer, p_passed boolean, p_idempotency_key text default null, p_fingerprint text default null,
+  p_answers jsonb default null, p_time_taken integer default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_replay jsonb := private.idempotent_replay(p_learner_id, p_idempotency_key, p_fingerprint);
+  v_course public.courses;
+  v_exercise public.exercises;
+  v_passed boolean := p_passed;
+begin
+  if v_replay is not null then
+    return v_replay;
+  end if;
+  if p_score < 0 or p_score > p_max_score then
+    perform private.fail(400, 'score_out_of_range', 'Score must be between 0 and maxScore.',
+      jsonb_build_object('fields', jsonb_build_object('score', jsonb_build_array('Must be between 0 and maxScore.'))));
+  end if;
+  v_course := private.resolve_tutorial(p_tutorial_id, true);
+  perform private.require_tutorial_access(p_learner_id, p_learner_kind, v_course);
+  if v_course.source = 'catalog' then
+    select e.* into v_exercise from public.exercises e join public.lesson_catalog lc on lc.lesson_id = e.lesson_id
+    where lc.course_id = v_course.id and e.id::text = lower(p_quiz_id);
+    if v_exercise.pass_mark is not null then
+      v_passed := p_score >= v_exercise.pass_mark * p_max_score;
+    end if;
+  end if;
+  insert into public.quiz_attempts (learner_id, course_id, exercise_id, lesson_id, quiz_key, score, max_score, passed,
+                                    answers, time_taken_seconds)
+  values (p_learner_id, v_course.id, v_exercise.id, v_exercise.lesson_id, p_quiz_id, p_score, p_max_score,
+          coalesce(v_passed, false), p_answers, p_time_taken);
+  return private.idempotent_store(p_learner_id, p_idempotency_key, p_fingerprint,
+    private.tutorial_state(p_learner_id, p_tutorial_id, v_course));
+end;
+$$;
+revoke execute on function public.record_quiz_attempt(uuid, text, text, text, integer, integer, boolean, text, text, jsonb, integer) from public, anon, authenticated;
+grant execute on function public.record_quiz_attempt(uuid, text, text, text, integer, integer, boolean, text, text, jsonb, integer) to service_role;
+
+-- POST .../complete: 404 without progress, 400 when not eligible, else a certificate (once).
+create or replace function public.complete_tutorial(p_learner_id uuid, p_tutorial_id text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_course public.courses := private.resolve_tutorial(p_tutorial_id, false);
+  v_state jsonb;
+begin
+  if v_course.id is null or not exists (
+      select 1 from public.lesson_progress lp join public.lessons l on l.id = lp.lesson_id
+      join public.modules m on m.id = l.module_id
+      where lp.learner_id = p_learner_id and m.course_id = v_course.id) then
+    perform private.fail(404, 'no_progress', 'No progress found for this tutorial.', jsonb_build_object('tutorialId', p_tutorial_id));
+  end if;
+  v_state := private.tutorial_state(p_learner_id, p_tutorial_id, v_course);
+  if not (v_state ->> 'certificateEligible')::boolean and not (v_state ->> 'certificateEarned')::boolean then
+    perform private.fail(400, 'not_eligible', 'Not eligible for certificate.',
+      jsonb_build_object('completionPercentage', v_state -> 'completionPercentage', 'required', 95));
+  end if;
+  insert into public.certificates (learner_id, course_id, learner_name, course_title, completed_at)
+  select p_learner_id, v_course.id,
+         (select nullif(coalesce(u.raw_user_meta_data ->> 'full_name', u.raw_user_meta_data ->> 'name'), '')
+          from auth.users u where u.id = p_learner_id),
+         v_course.title, now()
+  on conflict (learner_id, course_id) do nothing;
+  return private.tutorial_state(p_learner_id, p_tutorial_id, v_course) || jsonb_build_object('completionPercentage', 100);
+end;
+$$;
+revoke execute on function public.complete_tutorial(uuid, text) from public, anon, authenticated;
+grant execute on function public.complete_tutorial(uuid, text) to service_role;
+
+-- DELETE: a retake. Current progress goes; quiz attempts stay in the history (archived) and a
+-- certificate already earned stays.
+create or replace function public.reset_tutorial(p_learner_id uuid, p_tutorial_id text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_course public.courses := private.resolve_tutorial(p_tutorial_id, false);
+begin
+  if v_course.id is not null then
+    delete from public.lesson_progress lp using public.lessons l, public.modules m
+    where l.id = lp.lesson_id and m.id = l.module_id and m.course_id = v_course.id and lp.learner_id = p_learner_id;
+    update public.quiz_attempts set archived = true
+    where learner_id = p_learner_id and course_id = v_course.id and not archived;
+  end if;
+  return jsonb_build_object('success', true, 'message', 'Progress reset successfully');
+end;
+$$;
+revoke execute on function public.reset_tutorial(uuid, text) from public, anon, authenticated;
+grant execute on function public.reset_tutorial(uuid, text) to service_role;
+
+-- Anyone may verify a certificate by its id: what it certifies, and nothing else about the learner.
+create or replace function public.verify_certificate(p_certificate_id uuid)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_certificate public.certificates;
+begin
+  select * into v_certificate from public.certificates where id = p_certificate_id;
+  if not found then
+    perform private.fail(404, 'certificate_not_found', 'No certificate with this id.', '{}');
+  end if;
+  return jsonb_build_object(
+    'certificateId', v_certificate.id,
+    'valid', v_certificate.revoked_at is null,
+    'status', case when v_certificate.revoked_at is null then 'valid' else 'revoked' end,
+    'courseTitle', v_certificate.course_title,
+    'learnerName', v_certificate.learner_name,
+    'completedAt', private.iso(v_certificate.completed_at),
+    'revokedAt', private.iso(v_certificate.revoked_at));
+end;
+$$;
+revoke execute on function public.verify_certificate(uuid) from public, anon, authenticated;
+grant execute on function public.verify_certificate(uuid) to service_role;
+
+revoke execute on all functions in schema private from public, anon, authenticated;
+grant execute on function private.is_admin() to anon, authenticated;
