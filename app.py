@@ -26,7 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from services import supabase
 
     from blueprints import catalog, content_progress, demo, enrollments, errors, health, identity
-    from blueprints import certificates, lesson_completion, offline_sync, tutorials
+    from blueprints import certificates, lesson_completion, offline_sync, platform, tutorials
 
     # Identity is resolved before the limiter runs, so that limits are keyed by learner.
     app.before_request(assign_request_id)
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(content_progress.bp)
     app.register_blueprint(offline_sync.bp)
     app.register_blueprint(tutorials.bp)
+    app.register_blueprint(platform.bp)
     app.register_blueprint(certificates.bp)
     app.register_blueprint(demo.bp)
     init_rate_limits(app)

@@ -53,4 +53,7 @@ class Config:
     RATELIMIT_TUTORIAL_COMPLETE = os.environ.get("RATELIMIT_TUTORIAL_COMPLETE", "5 per minute")
     RATELIMIT_TUTORIAL_RESET = os.environ.get("RATELIMIT_TUTORIAL_RESET", "5 per minute")
 
+    # Seed 001: how long the leaderboard is served from memory.
+    LEADERBOARD_CACHE_SECONDS = _int("LEADERBOARD_CACHE_SECONDS", 60)
+
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

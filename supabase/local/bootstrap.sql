@@ -80,7 +80,8 @@ create table if not exists auth.users (
   is_anonymous boolean not null default false
 );
 create unique index if not exists users_email_partial_key on auth.users (email) where is_sso_user = false;
-grant select, insert, update, delete on auth.users to postgres, service_role;
+grant all on auth.users to postgres;
+grant select, insert, update, delete on auth.users to service_role;
 
 create or replace function auth.uid() returns uuid
 language sql stable

@@ -29,6 +29,8 @@ begin
       p_learner_id, p_lesson_id, true, least(coalesce(p_completed_at, clock_timestamp()), clock_timestamp()))));
     select lp.completed_at into v_completed_at
     from public.lesson_progress lp where lp.learner_id = p_learner_id and lp.lesson_id = p_lesson_id;
+    -- Streak, course completion and achievements (platform_api migration), same transaction.
+    perform private.after_progress(p_learner_id, v_lesson.course_id);
   end if;
   return jsonb_build_object(
     'lessonId', p_lesson_id,
@@ -55,6 +57,7 @@ begin
              where learner_id = p_learner_id and lesson_id = p_lesson_id and completed_at is not null) then
     perform private.merge_lesson_progress(jsonb_build_array(
       private.completion_row(p_learner_id, p_lesson_id, false, clock_timestamp())));
+    perform private.after_progress(p_learner_id, v_lesson.course_id);
   end if;
   return jsonb_build_object(
     'lessonId', p_lesson_id,

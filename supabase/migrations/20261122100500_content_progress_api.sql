@@ -215,6 +215,11 @@ begin
       p_learner_id, p_learner_kind, p_content_id, p_status, p_progress_percentage, p_score, p_data);
     else perform private.visit_container(p_learner_id, p_learner_kind, p_content_id, v_type, p_status, p_data);
   end case;
+  if v_type in ('lesson', 'exercise') then
+    perform private.after_progress(p_learner_id, (
+      select lc.course_id from public.lesson_catalog lc
+      where lc.lesson_id = coalesce((select lesson_id from public.exercises where id = p_content_id), p_content_id)));
+  end if;
   return private.content_item(p_learner_id, p_content_id, v_type);
 end;
 $$;

@@ -117,6 +117,28 @@ as $$
   select least(coalesce(p_value::timestamptz, now()), now());
 $$;
 
+-- Each device's running total per lesson: the largest counts (a re-sent counter never adds),
+-- and a lesson's time is the sum over its devices. Rows: [{lesson_id, device_id, seconds}];
+-- the lessons' progress rows must exist.
+create or replace function private.record_device_time(p_learner_id uuid, p_rows jsonb)
+returns void
+language sql
+set search_path = ''
+as $$
+  insert into public.lesson_device_time as t (learner_id, lesson_id, device_id, seconds)
+  select p_learner_id, (r ->> 'lesson_id')::uuid, r ->> 'device_id', (r ->> 'seconds')::integer
+  from jsonb_array_elements(p_rows) r
+  on conflict (learner_id, lesson_id, device_id) do update
+    set seconds = excluded.seconds, updated_at = now()
+    where excluded.seconds > t.seconds;
+
+  update public.lesson_progress lp
+  set time_spent_seconds = (select coalesce(sum(seconds), 0) from public.lesson_device_time t
+                            where t.learner_id = lp.learner_id and t.lesson_id = lp.lesson_id)
+  where lp.learner_id = p_learner_id
+    and lp.lesson_id in (select (r ->> 'lesson_id')::uuid from jsonb_array_elements(p_rows) r);
+$$;
+
 -- Merge one saved document into the learner's rows. Shared by save and claim.
 -- Returns the lesson ids it ignored because they are no longer published.
 create or replace function private.merge_document(
@@ -163,17 +185,9 @@ begin
   from pg_temp.incoming_lessons i
   where i.completed_at is null or not (v_ignored @> to_jsonb(i.lesson_id));
 
-  insert into public.lesson_device_time as t (learner_id, lesson_id, device_id, seconds)
-  select p_learner_id, lesson_id, p_device_id, seconds from pg_temp.incoming_lessons where seconds is not null
-  on conflict (learner_id, lesson_id, device_id) do update
-    set seconds = greatest(t.seconds, excluded.seconds), updated_at = now()
-    where excluded.seconds > t.seconds;
-
-  update public.lesson_progress lp
-  set time_spent_seconds = (select coalesce(sum(seconds), 0) from public.lesson_device_time t
-                            where t.learner_id = lp.learner_id and t.lesson_id = lp.lesson_id)
-  where lp.learner_id = p_learner_id
-    and lp.lesson_id in (select lesson_id from pg_temp.incoming_lessons where seconds is not null);
+  perform private.record_device_time(p_learner_id, coalesce(jsonb_agg(jsonb_build_object(
+    'lesson_id', lesson_id, 'device_id', p_device_id, 'seconds', seconds)), '[]'))
+  from pg_temp.incoming_lessons where seconds is not null;
 
   -- lastLessonId: the newest client time wins; equal times are settled by the larger id, so
   -- that the order saves arrive in never matters.
@@ -238,6 +252,7 @@ begin
   v_before := private.progress_document(p_learner_id, p_course_id);
   v_ignored := private.merge_document(p_learner_id, p_course_id, p_progress, v_clock, v_device);
   v_after := private.progress_document(p_learner_id, p_course_id);
+  perform private.after_progress(p_learner_id, p_course_id);
 
   insert into public.progress_history (learner_id, course_id, device_id, before, incoming, after)
   values (p_learner_id, p_course_id, p_device_id, v_before,
@@ -365,13 +380,9 @@ begin
     || jsonb_build_object('learner_id', p_account_id)), '[]'))
   from public.lesson_progress lp where lp.learner_id = p_browser_id;
 
-  insert into public.lesson_device_time as t (learner_id, lesson_id, device_id, seconds)
-  select p_account_id, lesson_id, device_id, seconds from public.lesson_device_time where learner_id = p_browser_id
-  on conflict (learner_id, lesson_id, device_id) do update set seconds = greatest(t.seconds, excluded.seconds);
-  update public.lesson_progress lp
-  set time_spent_seconds = (select coalesce(sum(seconds), 0) from public.lesson_device_time t
-                            where t.learner_id = lp.learner_id and t.lesson_id = lp.lesson_id)
-  where lp.learner_id = p_account_id;
+  perform private.record_device_time(p_account_id, coalesce(jsonb_agg(jsonb_build_object(
+    'lesson_id', lesson_id, 'device_id', device_id, 'seconds', seconds)), '[]'))
+  from public.lesson_device_time where learner_id = p_browser_id;
 
   insert into public.course_documents as d (learner_id, course_id, last_lesson_id, last_lesson_clock)
   select p_account_id, course_id, last_lesson_id, last_lesson_clock

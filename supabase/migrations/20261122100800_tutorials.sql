@@ -316,6 +316,7 @@ begin
     jsonb_build_object('learner_id', p_learner_id, 'lesson_id', v_lesson_id, 'watch_seconds', p_watch_time,
                        'last_position_seconds', coalesce(p_last_position, p_watch_time))
     || case when v_completed then private.completion_row(p_learner_id, v_lesson_id, true, clock_timestamp()) else '{}' end));
+  perform private.after_progress(p_learner_id, v_course.id);
   return private.tutorial_state(p_learner_id, p_tutorial_id, v_course);
 end;
 $$;
@@ -359,6 +360,7 @@ begin
                                     answers, time_taken_seconds)
   values (p_learner_id, v_course.id, v_exercise.id, v_exercise.lesson_id, p_quiz_id, p_score, p_max_score,
           coalesce(v_passed, false), p_answers, p_time_taken);
+  perform private.after_progress(p_learner_id, v_course.id);
   return private.idempotent_store(p_learner_id, p_idempotency_key, p_fingerprint,
     private.tutorial_state(p_learner_id, p_tutorial_id, v_course));
 end;

@@ -1,0 +1,481 @@
+-- Seed 001's API functions, and what every progress write does after it in the same transaction:
+-- the day's activity (streak), the course's enrollment percentage and completion, achievements.
+
+/** Section - After every progress write */
+
+-- Streak: consecutive days with progress, in the learner's time zone, ending at the latest one.
+create or replace function private.record_activity(p_learner_id uuid)
+returns void
+language sql
+set search_path = ''
+as $$
+  insert into public.learner_activity_days (learner_id, day)
+  select id, (now() at time zone time_zone)::date from public.learners where id = p_learner_id
+  on conflict do nothing;
+
+  with days as (
+    select day, row_number() over (order by day desc) - 1 as back
+    from (select day from public.learner_activity_days where learner_id = p_learner_id
+          order by day desc limit 3660) recent
+  )
+  update public.learners set
+    streak_days = (select count(*) from days where day = (select max(day) from days) - back::integer),
+    last_active_on = (select max(day) from days)
+  where id = p_learner_id;
+$$;
+
+-- A streak is broken once a whole day has passed without progress (in the learner's zone).
+create or replace function private.current_streak(p_learner public.learners)
+returns integer
+language sql
+stable
+set search_path = ''
+as $$
+  select case when p_learner.last_active_on >= (now() at time zone p_learner.time_zone)::date - 1
+              then p_learner.streak_days else 0 end;
+$$;
+
+-- Awards every active achievement whose criteria the learner now meets, each at most once, adds
+-- its points and leaves a notification. Returns the achievements earned by this call.
+create or replace function private.check_achievements(p_learner_id uuid)
+returns jsonb
+language sql
+set search_path = ''
+as $$
+  with stats as (
+    select
+      (select count(*) from public.enrollments where learner_id = p_learner_id and completed_at is not null) as courses,
+      (select count(distinct (course_id, quiz_key)) from public.quiz_attempts where learner_id = p_learner_id and passed) as quizzes,
+      (select count(*) from public.lesson_progress where learner_id = p_learner_id and completed_at is not null) as lessons,
+      (select coalesce(sum(greatest(time_spent_seconds, watch_seconds)), 0) from public.lesson_progress
+        where learner_id = p_learner_id) as seconds,
+      (select private.current_streak(l) from public.learners l where l.id = p_learner_id) as streak
+  ),
+  met as (
+    select a.* from public.achievements a, stats s
+    where a.is_active and case a.criteria ->> 'type'
+      when 'courses_completed' then s.courses >= (a.criteria ->> 'count')::bigint
+      when 'quizzes_passed' then s.quizzes >= (a.criteria ->> 'count')::bigint
+      when 'lessons_completed' then s.lessons >= (a.criteria ->> 'count')::bigint
+      when 'time_spent' then s.seconds >= (a.criteria ->> 'seconds')::bigint
+      when 'streak_days' then s.streak >= (a.criteria ->> 'days')::bigint
+      else false end
+  ),
+  awarded as (
+    insert into public.user_achievements (learner_id, achievement_id)
+    select p_learner_id, id from met
+    on conflict do nothing
+    returning achievement_id, earned_at
+  ),
+  earned as (
+    select m.*, aw.earned_at from met m join awarded aw on aw.achievement_id = m.id
+  ),
+  points as (
+    update public.learners set points = points + (select coalesce(sum(points_value), 0) from earned)
+    where id = p_learner_id and exists (select 1 from earned)
+  ),
+  notified as (
+    insert into public.notifications (learner_id, type, title, message, data)
+    select p_learner_id, 'achievement', 'Achievement unlocked!', format('You earned the "%s" badge', title),
+           jsonb_build_object('achievementId', id, 'points', points_value)
+    from earned
+  )
+  select coalesce(jsonb_agg(jsonb_build_object('id', id, 'title', title, 'description', description, 'icon', icon,
+    'badgeColor', badge_color, 'pointsValue', points_value, 'earnedAt', private.iso(earned_at)) order by title), '[]')
+  from earned;
+$$;
+
+-- What every progress write runs last, in its own transaction.
+create or replace function private.after_progress(p_learner_id uuid, p_course_id uuid)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_rollup jsonb;
+  v_was_completed timestamptz;
+  v_now_completed timestamptz;
+begin
+  perform private.record_activity(p_learner_id);
+  if p_course_id is not null then
+    select completed_at into v_was_completed from public.enrollments
+    where learner_id = p_learner_id and course_id = p_course_id for update;
+    if found then
+      v_rollup := private.course_rollup(p_learner_id, p_course_id);
+      update public.enrollments set
+        progress_percentage = (v_rollup ->> 'percent')::integer,
+        completed_at = case when v_rollup ->> 'status' = 'completed' then coalesce(completed_at, now()) end
+      where learner_id = p_learner_id and course_id = p_course_id
+      returning completed_at into v_now_completed;
+      if v_was_completed is null and v_now_completed is not null then
+        insert into public.notifications (learner_id, type, title, message, data)
+        select p_learner_id, 'course_completion', 'Course completed!', format('Congratulations on completing "%s"', title),
+               jsonb_build_object('courseId', id)
+        from public.courses where id = p_course_id;
+      end if;
+    end if;
+  end if;
+  return private.check_achievements(p_learner_id);
+end;
+$$;
+
+/** Section - Seed 001: lesson progress and quiz attempts */
+
+create or replace function public.record_lesson_progress(
+  p_learner_id uuid, p_learner_kind text, p_lesson_id uuid, p_course_id uuid default null,
+  p_completion_percentage integer default null, p_time_spent integer default null, p_section_progress jsonb default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_lesson public.lesson_catalog := private.require_lesson_access(p_learner_id, p_learner_kind, p_lesson_id);
+  v_completing boolean := p_completion_percentage = 100;
+  v_achievements jsonb;
+begin
+  if p_course_id is not null and p_course_id <> v_lesson.course_id then
+    perform private.fail(400, 'course_mismatch', 'This lesson belongs to another course.',
+      jsonb_build_object('fields', jsonb_build_object('courseId', jsonb_build_array('Not the lesson''s course.'))));
+  end if;
+  if v_completing and not exists (select 1 from public.lesson_progress
+      where learner_id = p_learner_id and lesson_id = p_lesson_id and completed_at is not null) then
+    perform private.require_unlocked(p_learner_id, p_lesson_id);
+  end if;
+  perform private.merge_lesson_progress(jsonb_build_array(
+    jsonb_build_object('learner_id', p_learner_id, 'lesson_id', p_lesson_id,
+      'progress_percentage', p_completion_percentage, 'data', p_section_progress)
+    || case when v_completing then private.completion_row(p_learner_id, p_lesson_id, true, clock_timestamp()) else '{}' end));
+  if p_time_spent is not null then
+    perform private.record_device_time(p_learner_id, jsonb_build_array(
+      jsonb_build_object('lesson_id', p_lesson_id, 'device_id', 'platform', 'seconds', p_time_spent)));
+  end if;
+  v_achievements := private.after_progress(p_learner_id, v_lesson.course_id);
+  return jsonb_build_object(
+    'progress', (select jsonb_build_object('lessonId', lesson_id, 'courseId', v_lesson.course_id,
+        'completionPercentage', progress_percentage, 'timeSpent', time_spent_seconds,
+        'sectionProgress', coalesce(data, '{}'), 'completedAt', private.iso(completed_at),
+        'lastAccessed', private.iso(last_accessed_at))
+      from public.lesson_progress where learner_id = p_learner_id and lesson_id = p_lesson_id),
+    'course', (select jsonb_build_object('courseId', course_id, 'progressPercentage', progress_percentage,
+        'completedAt', private.iso(completed_at))
+      from public.enrollments where learner_id = p_learner_id and course_id = v_lesson.course_id),
+    'achievements', v_achievements);
+end;
+$$;
+revoke execute on function public.record_lesson_progress(uuid, text, uuid, uuid, integer, integer, jsonb) from public, anon, authenticated;
+grant execute on function public.record_lesson_progress(uuid, text, uuid, uuid, integer, integer, jsonb) to service_role;
+
+-- A lesson's quiz (seed 001): passed at 70 % of the maximum, or the catalog quiz's own pass mark.
+create or replace function public.record_lesson_quiz_attempt(
+  p_learner_id uuid, p_learner_kind text, p_lesson_id uuid, p_score integer, p_max_score integer,
+  p_answers jsonb, p_time_taken integer default null, p_idempotency_key text default null, p_fingerprint text default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_replay jsonb := private.idempotent_replay(p_learner_id, p_idempotency_key, p_fingerprint);
+  v_lesson public.lesson_catalog;
+  v_quiz public.exercises;
+  v_attempt public.quiz_attempts;
+begin
+  if v_replay is not null then
+    return v_replay;
+  end if;
+  if p_score < 0 or p_score > p_max_score then
+    perform private.fail(400, 'score_out_of_range', 'Score must be between 0 and maxScore.',
+      jsonb_build_object('fields', jsonb_build_object('score', jsonb_build_array('Must be between 0 and maxScore.'))));
+  end if;
+  v_lesson := private.require_lesson_access(p_learner_id, p_learner_kind, p_lesson_id);
+  select * into v_quiz from public.exercises where lesson_id = p_lesson_id and kind = 'quiz' and published
+  order by position limit 1;
+  insert into public.quiz_attempts (learner_id, course_id, exercise_id, lesson_id, quiz_key, score, max_score,
+                                    passed, answers, time_taken_seconds)
+  values (p_learner_id, v_lesson.course_id, v_quiz.id, p_lesson_id, coalesce(v_quiz.id, p_lesson_id)::text,
+          p_score, p_max_score, p_score >= coalesce(v_quiz.pass_mark, 0.7) * p_max_score, p_answers, p_time_taken)
+  returning * into v_attempt;
+  return private.idempotent_store(p_learner_id, p_idempotency_key, p_fingerprint, jsonb_build_object(
+    'attempt', jsonb_build_object('id', v_attempt.id, 'lessonId', p_lesson_id, 'score', v_attempt.score,
+      'maxScore', v_attempt.max_score, 'isPassed', v_attempt.passed, 'answers', v_attempt.answers,
+      'timeTakenSeconds', v_attempt.time_taken_seconds, 'completedAt', private.iso(v_attempt.created_at)),
+    'achievements', private.after_progress(p_learner_id, v_lesson.course_id)));
+end;
+$$;
+revoke execute on function public.record_lesson_quiz_attempt(uuid, text, uuid, integer, integer, jsonb, integer, text, text) from public, anon, authenticated;
+grant execute on function public.record_lesson_quiz_attempt(uuid, text, uuid, integer, integer, jsonb, integer, text, text) to service_role;
+
+/** Section - Courses */
+
+create or replace function private.course_card(p_course public.courses)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'id', p_course.id, 'slug', p_course.slug, 'title', p_course.title, 'description', p_course.description,
+    'thumbnailUrl', p_course.thumbnail_url, 'difficultyLevel', p_course.difficulty_level,
+    'estimatedDurationHours', p_course.estimated_duration_hours, 'price', p_course.price,
+    'isPremium', p_course.is_premium, 'isPublished', p_course.published, 'tags', to_jsonb(p_course.tags),
+    'category', p_course.category, 'enrollmentCount', p_course.enrollment_count,
+    'averageRating', p_course.average_rating, 'ratingCount', p_course.rating_count,
+    'createdAt', private.iso(p_course.created_at),
+    'instructor', (select jsonb_build_object('id', p.id, 'fullName', p.full_name, 'avatarUrl', p.avatar_url)
+                   from public.profiles p where p.id = p_course.instructor_id),
+    'lessonCount', (select count(*) from public.lesson_catalog lc where lc.course_id = p_course.id and lc.counts));
+$$;
+
+create or replace function public.list_courses(
+  p_category text default null, p_difficulty text default null, p_search text default null,
+  p_limit integer default 20, p_offset integer default 0)
+returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  with matching as (
+    select c.* from public.courses c
+    where c.published and c.source = 'catalog'
+      and (p_category is null or c.category = p_category)
+      and (p_difficulty is null or c.difficulty_level = p_difficulty)
+      and (p_search is null or c.title ilike '%' || replace(replace(replace(p_search, '\', '\\'), '%', '\%'), '_', '\_') || '%')
+  )
+  select jsonb_build_object(
+    'courses', coalesce((select jsonb_agg(private.course_card(m) order by m.created_at desc, m.id)
+                         from (select * from matching order by created_at desc, id limit p_limit offset p_offset) m), '[]'),
+    'total', (select count(*) from matching), 'limit', p_limit, 'offset', p_offset);
+$$;
+revoke execute on function public.list_courses(text, text, text, integer, integer) from public, anon, authenticated;
+grant execute on function public.list_courses(text, text, text, integer, integer) to service_role;
+
+create or replace function public.course_detail(p_course_id uuid)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_course public.courses;
+begin
+  select * into v_course from public.courses where id = p_course_id and published and source = 'catalog';
+  if not found then
+    perform private.fail(404, 'course_not_found', 'Course not found.', jsonb_build_object('courseId', p_course_id));
+  end if;
+  return private.course_card(v_course);
+end;
+$$;
+revoke execute on function public.course_detail(uuid) from public, anon, authenticated;
+grant execute on function public.course_detail(uuid) to service_role;
+
+-- Instructors create courses (as their instructor) and edit their own; admins edit any.
+create or replace function public.save_course(p_actor_id uuid, p_course_id uuid, p_fields jsonb)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_role text := (select role from public.profiles where id = p_actor_id);
+  v_course public.courses;
+begin
+  if v_role is null or v_role = 'student' then
+    perform private.fail(403, 'not_instructor', 'Only instructors and admins manage courses.', '{}');
+  end if;
+  if p_course_id is null then
+    insert into public.courses (slug, title, instructor_id, published)
+    values (coalesce(p_fields ->> 'slug', 'course-' || substr(md5(random()::text), 1, 12)), p_fields ->> 'title', p_actor_id, false)
+    returning * into v_course;
+  else
+    select * into v_course from public.courses where id = p_course_id and source = 'catalog' for update;
+    if not found then
+      perform private.fail(404, 'course_not_found', 'Course not found.', jsonb_build_object('courseId', p_course_id));
+    end if;
+    if v_role <> 'admin' and v_course.instructor_id is distinct from p_actor_id then
+      perform private.fail(403, 'not_your_course', 'Instructors edit only their own courses.', '{}');
+    end if;
+  end if;
+  update public.courses set
+    title = coalesce(p_fields ->> 'title', title),
+    slug = coalesce(p_fields ->> 'slug', slug),
+    description = case when p_fields ? 'description' then p_fields ->> 'description' else description end,
+    thumbnail_url = case when p_fields ? 'thumbnailUrl' then p_fields ->> 'thumbnailUrl' else thumbnail_url end,
+    difficulty_level = coalesce(p_fields ->> 'difficultyLevel', difficulty_level),
+    estimated_duration_hours = case when p_fields ? 'estimatedDurationHours'
+      then (p_fields ->> 'estimatedDurationHours')::integer else estimated_duration_hours end,
+    price = coalesce((p_fields ->> 'price')::numeric, price),
+    is_premium = coalesce((p_fields ->> 'isPremium')::boolean, is_premium),
+    published = coalesce((p_fields ->> 'isPublished')::boolean, published),
+    tags = coalesce((select array_agg(t) from jsonb_array_elements_text(p_fields -> 'tags') t), tags),
+    category = case when p_fields ? 'category' then p_fields ->> 'category' else category end
+  where id = v_course.id
+  returning * into v_course;
+  return private.course_card(v_course);
+end;
+$$;
+revoke execute on function public.save_course(uuid, uuid, jsonb) from public, anon, authenticated;
+grant execute on function public.save_course(uuid, uuid, jsonb) to service_role;
+
+create or replace function public.rate_course(
+  p_learner_id uuid, p_learner_kind text, p_course_id uuid, p_rating integer, p_review text default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if not private.course_accessible(p_learner_id, p_course_id) then
+    perform private.fail(404, 'course_not_found', 'Course not found.', jsonb_build_object('courseId', p_course_id));
+  end if;
+  perform private.ensure_learner(p_learner_id, p_learner_kind);
+  insert into public.course_ratings as r (learner_id, course_id, rating, review)
+  values (p_learner_id, p_course_id, p_rating, p_review)
+  on conflict (learner_id, course_id) do update set rating = excluded.rating, review = excluded.review;
+  return (select jsonb_build_object('courseId', id, 'rating', p_rating, 'review', p_review,
+            'averageRating', average_rating, 'ratingCount', rating_count)
+          from public.courses where id = p_course_id);
+end;
+$$;
+revoke execute on function public.rate_course(uuid, text, uuid, integer, text) from public, anon, authenticated;
+grant execute on function public.rate_course(uuid, text, uuid, integer, text) to service_role;
+
+/** Section - Learners: me, achievements, leaderboard, notifications */
+
+create or replace function public.learner_overview(p_learner_id uuid)
+returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'learnerId', p_learner_id,
+    'points', coalesce(l.points, 0),
+    'streakDays', coalesce(private.current_streak(l), 0),
+    'lastActiveOn', l.last_active_on,
+    'timeZone', coalesce(l.time_zone, 'UTC'),
+    'profile', (select jsonb_build_object('username', p.username, 'fullName', p.full_name,
+                  'avatarUrl', p.avatar_url, 'role', p.role)
+                from public.profiles p where p.id = p_learner_id))
+  from (select 1) one left join public.learners l on l.id = p_learner_id;
+$$;
+revoke execute on function public.learner_overview(uuid) from public, anon, authenticated;
+grant execute on function public.learner_overview(uuid) to service_role;
+
+create or replace function public.update_learner_settings(p_learner_id uuid, p_learner_kind text, p_settings jsonb)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if p_settings ? 'timeZone' and not exists (select 1 from pg_catalog.pg_timezone_names where name = p_settings ->> 'timeZone') then
+    perform private.fail(400, 'unknown_time_zone', 'Unknown time zone.',
+      jsonb_build_object('fields', jsonb_build_object('timeZone', jsonb_build_array('Use an IANA name such as Europe/Paris.'))));
+  end if;
+  perform private.ensure_learner(p_learner_id, p_learner_kind);
+  update public.learners set time_zone = coalesce(p_settings ->> 'timeZone', time_zone) where id = p_learner_id;
+  update public.profiles set
+    full_name = coalesce(p_settings ->> 'fullName', full_name),
+    avatar_url = case when p_settings ? 'avatarUrl' then p_settings ->> 'avatarUrl' else avatar_url end,
+    username = coalesce(p_settings ->> 'username', username)
+  where id = p_learner_id;
+  return public.learner_overview(p_learner_id);
+end;
+$$;
+revoke execute on function public.update_learner_settings(uuid, text, jsonb) from public, anon, authenticated;
+grant execute on function public.update_learner_settings(uuid, text, jsonb) to service_role;
+
+create or replace function public.learner_achievements(p_learner_id uuid)
+returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select jsonb_build_object('achievements', coalesce(jsonb_agg(jsonb_build_object(
+      'id', a.id, 'title', a.title, 'description', a.description, 'icon', a.icon, 'badgeColor', a.badge_color,
+      'pointsValue', a.points_value, 'criteria', a.criteria, 'earned', ua.earned_at is not null,
+      'earnedAt', private.iso(ua.earned_at)) order by a.points_value, a.title), '[]'))
+  from public.achievements a
+  left join public.user_achievements ua on ua.achievement_id = a.id and ua.learner_id = p_learner_id
+  where a.is_active;
+$$;
+revoke execute on function public.learner_achievements(uuid) from public, anon, authenticated;
+grant execute on function public.learner_achievements(uuid) to service_role;
+
+create or replace function public.leaderboard(p_limit integer default 10)
+returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select jsonb_build_object('leaders', coalesce(jsonb_agg(jsonb_build_object(
+      'rank', rank, 'learnerId', id, 'username', username, 'fullName', full_name, 'avatarUrl', avatar_url,
+      'points', points, 'streakDays', streak) order by rank, username), '[]'))
+  from (
+    select l.id, p.username, p.full_name, p.avatar_url, l.points, private.current_streak(l) as streak,
+           rank() over (order by l.points desc) as rank
+    from public.learners l join public.profiles p on p.id = l.id
+    where l.points > 0
+    order by l.points desc, p.username
+    limit p_limit
+  ) top;
+$$;
+revoke execute on function public.leaderboard(integer) from public, anon, authenticated;
+grant execute on function public.leaderboard(integer) to service_role;
+
+create or replace function public.learner_notifications(p_learner_id uuid, p_limit integer default 50)
+returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'notifications', coalesce((select jsonb_agg(jsonb_build_object('id', id, 'type', type, 'title', title,
+        'message', message, 'data', data, 'read', read_at is not null, 'createdAt', private.iso(created_at))
+        order by created_at desc, id desc)
+      from (select * from public.notifications where learner_id = p_learner_id
+            order by created_at desc, id desc limit p_limit) n), '[]'),
+    'unread', (select count(*) from public.notifications where learner_id = p_learner_id and read_at is null));
+$$;
+revoke execute on function public.learner_notifications(uuid, integer) from public, anon, authenticated;
+grant execute on function public.learner_notifications(uuid, integer) to service_role;
+
+create or replace function public.mark_notification_read(p_learner_id uuid, p_notification_id bigint)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update public.notifications set read_at = coalesce(read_at, now())
+  where id = p_notification_id and learner_id = p_learner_id;
+  if not found then
+    perform private.fail(404, 'notification_not_found', 'Notification not found.', '{}');
+  end if;
+  return jsonb_build_object('id', p_notification_id, 'read', true);
+end;
+$$;
+revoke execute on function public.mark_notification_read(uuid, bigint) from public, anon, authenticated;
+grant execute on function public.mark_notification_read(uuid, bigint) to service_role;
+
+-- Seed 001 names it: awards what the learner has earned (the writes above already call it).
+create or replace function public.check_achievements(user_uuid uuid)
+returns jsonb
+language sql
+security definer
+set search_path = ''
+as $$
+  select private.check_achievements(user_uuid);
+$$;
+revoke execute on function public.check_achievements(uuid) from public, anon, authenticated;
+grant execute on function public.check_achievements(uuid) to service_role;
+
+revoke execute on all functions in schema private from public, anon, authenticated;
+grant execute on function private.is_admin(), private.is_instructor() to anon, authenticated;
