@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import uuid
@@ -9,6 +10,7 @@ import uuid
 from flask import Flask, g, request
 
 from config import Config
+from services.errors import ValidationFailed
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -31,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Identity is resolved before the limiter runs, so that limits are keyed by learner.
     app.before_request(assign_request_id)
     app.before_request(identity.resolve_bearer_token)
+    app.before_request(read_idempotency_key)
     app.after_request(echo_request_id)
     app.after_request(echo_idempotency_key)
 
@@ -62,6 +65,19 @@ def assign_request_id() -> None:
 def echo_request_id(response):
     response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
     return response
+
+
+def read_idempotency_key() -> None:
+    """Writes with an Idempotency-Key carry (key, fingerprint of method, path and body) on `g`."""
+    key = request.headers.get("Idempotency-Key")
+    g.idempotency = None
+    if key is None or request.method not in ("POST", "PATCH", "DELETE"):
+        return
+    if not (1 <= len(key) <= 255 and key.isprintable()):
+        raise ValidationFailed("Idempotency-Key must be 1 to 255 printable characters.",
+                               {"fields": {"Idempotency-Key": ["Invalid."]}})
+    body = hashlib.sha256(request.get_data(cache=True)).hexdigest()
+    g.idempotency = (key, f"{request.method} {request.path}?{request.query_string.decode()} {body}")
 
 
 def echo_idempotency_key(response):

@@ -42,7 +42,7 @@ def quiz(tutorial_id: str):
     """Record a quiz attempt (a retry with the same Idempotency-Key counts once)."""
     body = load(quiz_schema, json_body())
     learner = current_learner(body.get("userId"))
-    return tutorials.record_quiz(learner, tutorial_key(tutorial_id), body, request.headers.get("Idempotency-Key"))
+    return tutorials.record_quiz(learner, tutorial_key(tutorial_id), body)
 
 
 @bp.post("/<tutorial_id>/complete")

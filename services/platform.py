@@ -57,7 +57,8 @@ def record_lesson_progress(learner: Learner, progress: dict) -> dict:
     )
 
 
-def record_quiz_attempt(learner: Learner, lesson_id: str, attempt: dict, idempotency_key: str | None, fingerprint: str) -> dict:
+def record_quiz_attempt(learner: Learner, lesson_id: str, attempt: dict) -> dict:
+    """A retry with the same Idempotency-Key is replayed by `rpc` (see services.supabase)."""
     return rpc(
         "record_lesson_quiz_attempt",
         {
@@ -68,8 +69,6 @@ def record_quiz_attempt(learner: Learner, lesson_id: str, attempt: dict, idempot
             "p_max_score": attempt["maxScore"],
             "p_answers": attempt["answers"],
             "p_time_taken": attempt.get("timeTakenSeconds"),
-            "p_idempotency_key": idempotency_key,
-            "p_fingerprint": fingerprint,
         },
     )
 

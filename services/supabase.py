@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import httpx
-from flask import current_app
+from flask import current_app, g, has_request_context
 from postgrest.exceptions import APIError
 from supabase import Client, ClientOptions, create_client
 
@@ -57,11 +57,23 @@ def init_app(app) -> None:
 def rpc(function: str, params: dict[str, Any] | None = None, *, read_only: bool = False) -> Any:
     """Call `public.<function>` through PostgREST; translate failures into domain errors.
 
-    `read_only` sends a GET, which PostgREST runs in a read-only transaction.
+    `read_only` sends a GET, which PostgREST runs in a read-only transaction. A write made while
+    serving a request with an Idempotency-Key goes through `idempotent_call`, which replays the
+    stored answer of a retry in the same transaction as the write.
     """
     client: Client = current_app.extensions["supabase"]
+    params = params or {}
+    idempotency = g.get("idempotency") if has_request_context() else None
+    learner_id = params.get("p_learner_id") or params.get("p_actor_id") or params.get("p_account_id")
+    if idempotency and not read_only and learner_id:
+        key, fingerprint = idempotency
+        params = {
+            "p_learner_id": learner_id, "p_key": key, "p_fingerprint": fingerprint, "p_function": function,
+            "p_args": params, "p_ttl_hours": current_app.config["IDEMPOTENCY_TTL_HOURS"],
+        }
+        function = "idempotent_call"
     try:
-        response = client.rpc(function, params or {}, get=read_only).execute()
+        response = client.rpc(function, params, get=read_only).execute()
     except APIError as error:
         raise translate(error) from error
     except httpx.TransportError as error:

@@ -37,9 +37,9 @@ def record_chapter(learner: Learner, tutorial_id: str, chapter: dict) -> dict:
     )
 
 
-def record_quiz(learner: Learner, tutorial_id: str, quiz: dict, idempotency_key: str | None) -> dict:
-    """Record one attempt; a retry with the same key (or attemptId) replays the first answer."""
-    key = idempotency_key or quiz.get("attemptId")
+def record_quiz(learner: Learner, tutorial_id: str, quiz: dict) -> dict:
+    """Record one attempt; a retry with the same attemptId (or Idempotency-Key) replays the first answer."""
+    key = quiz.get("attemptId")
     return rpc(
         "record_quiz_attempt",
         {

@@ -71,7 +71,8 @@ create policy "Certificates are visible to their learner"
 
 -- Returns the stored response of an earlier request with this key, or null when the request is
 -- new. The same key with a different request is 422; while the first is still running, 409.
-create or replace function private.idempotent_replay(p_learner_id uuid, p_key text, p_fingerprint text)
+create or replace function private.idempotent_replay(
+  p_learner_id uuid, p_key text, p_fingerprint text, p_ttl_hours integer default 24)
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -86,7 +87,7 @@ begin
     perform private.fail(409, 'request_in_progress', 'A request with this Idempotency-Key is still running.', '{}');
   end if;
   select * into v_stored from public.idempotency_keys
-  where learner_id = p_learner_id and key = p_key and created_at > now() - interval '24 hours';
+  where learner_id = p_learner_id and key = p_key and created_at > now() - make_interval(hours => p_ttl_hours);
   if not found then
     return null;
   end if;
@@ -97,11 +98,14 @@ begin
 end;
 $$;
 
-create or replace function private.idempotent_store(p_learner_id uuid, p_key text, p_fingerprint text, p_response jsonb)
+create or replace function private.idempotent_store(
+  p_learner_id uuid, p_key text, p_fingerprint text, p_response jsonb, p_ttl_hours integer default 24)
 returns jsonb
 language sql
 set search_path = ''
 as $$
+  delete from public.idempotency_keys
+  where learner_id = p_learner_id and created_at < now() - make_interval(hours => p_ttl_hours);
   insert into public.idempotency_keys (learner_id, key, fingerprint, response)
   select p_learner_id, p_key, p_fingerprint, p_response where p_key is not null
   on conflict (learner_id, key) do update

@@ -167,23 +167,20 @@ revoke execute on function public.record_lesson_progress(uuid, text, uuid, uuid,
 grant execute on function public.record_lesson_progress(uuid, text, uuid, uuid, integer, integer, jsonb) to service_role;
 
 -- A lesson's quiz (seed 001): passed at 70 % of the maximum, or the catalog quiz's own pass mark.
+-- Retries with an Idempotency-Key are replayed by public.idempotent_call.
 create or replace function public.record_lesson_quiz_attempt(
   p_learner_id uuid, p_learner_kind text, p_lesson_id uuid, p_score integer, p_max_score integer,
-  p_answers jsonb, p_time_taken integer default null, p_idempotency_key text default null, p_fingerprint text default null)
+  p_answers jsonb, p_time_taken integer default null)
 returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
-  v_replay jsonb := private.idempotent_replay(p_learner_id, p_idempotency_key, p_fingerprint);
   v_lesson public.lesson_catalog;
   v_quiz public.exercises;
   v_attempt public.quiz_attempts;
 begin
-  if v_replay is not null then
-    return v_replay;
-  end if;
   if p_score < 0 or p_score > p_max_score then
     perform private.fail(400, 'score_out_of_range', 'Score must be between 0 and maxScore.',
       jsonb_build_object('fields', jsonb_build_object('score', jsonb_build_array('Must be between 0 and maxScore.'))));
@@ -196,15 +193,15 @@ begin
   values (p_learner_id, v_lesson.course_id, v_quiz.id, p_lesson_id, coalesce(v_quiz.id, p_lesson_id)::text,
           p_score, p_max_score, p_score >= coalesce(v_quiz.pass_mark, 0.7) * p_max_score, p_answers, p_time_taken)
   returning * into v_attempt;
-  return private.idempotent_store(p_learner_id, p_idempotency_key, p_fingerprint, jsonb_build_object(
+  return jsonb_build_object(
     'attempt', jsonb_build_object('id', v_attempt.id, 'lessonId', p_lesson_id, 'score', v_attempt.score,
       'maxScore', v_attempt.max_score, 'isPassed', v_attempt.passed, 'answers', v_attempt.answers,
       'timeTakenSeconds', v_attempt.time_taken_seconds, 'completedAt', private.iso(v_attempt.created_at)),
-    'achievements', private.after_progress(p_learner_id, v_lesson.course_id)));
+    'achievements', private.after_progress(p_learner_id, v_lesson.course_id));
 end;
 $$;
-revoke execute on function public.record_lesson_quiz_attempt(uuid, text, uuid, integer, integer, jsonb, integer, text, text) from public, anon, authenticated;
-grant execute on function public.record_lesson_quiz_attempt(uuid, text, uuid, integer, integer, jsonb, integer, text, text) to service_role;
+revoke execute on function public.record_lesson_quiz_attempt(uuid, text, uuid, integer, integer, jsonb, integer) from public, anon, authenticated;
+grant execute on function public.record_lesson_quiz_attempt(uuid, text, uuid, integer, integer, jsonb, integer) to service_role;
 
 /** Section - Courses */
 
