@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import uuid
 
@@ -21,7 +20,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     if test_config:
         app.config.update(test_config)
-    logging.basicConfig(level=app.config["LOG_LEVEL"])
+
+    import observability
+
+    observability.init_app(app)
 
     from extensions import init_rate_limits
     from services import identity as identity_service

@@ -58,3 +58,5 @@ class Config:
     LEADERBOARD_CACHE_SECONDS = _int("LEADERBOARD_CACHE_SECONDS", 60)
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Comma-separated origins allowed to call the API from a browser (none by default).
+    CORS_ORIGINS = os.environ.get("CORS_ORIGINS", "")

@@ -58,5 +58,5 @@ def handle_http_exception(error: HTTPException):
 
 @bp.app_errorhandler(Exception)
 def handle_unexpected(error: Exception):
-    log.exception("unhandled error", extra={"request_id": g.get("request_id")})
+    log.exception("unhandled error", extra={"fields": {"requestId": g.get("request_id")}})
     return error_response(500, "Something went wrong on our side; it has been logged.")

@@ -36,13 +36,16 @@ def app_command(port: int) -> list[str]:
         return [python, "-m", "flask", "--app", "app", "run", "--port", str(port)]
     return [
         python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-        "--threads", "4", "--access-logfile", "-", "--no-control-socket", "app:create_app()",
+        "--threads", "4", "--no-control-socket", "app:create_app()",
     ]
 
 
 def start_app(stack: Stack, port: int, to_terminal: bool = False) -> subprocess.Popen:
     """Serve the app against `stack`; its output goes to logs/app.log, or to the terminal."""
-    env = {**os.environ, **stack.env()}
+    metrics = stack.root / "metrics"
+    shutil.rmtree(metrics, ignore_errors=True)
+    metrics.mkdir(parents=True)
+    env = {**os.environ, **stack.env(), "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
     process = stack.spawn("app", app_command(port), env=env, cwd=ROOT, to_terminal=to_terminal)
     _wait_http(f"http://127.0.0.1:{port}/health", timeout=30)
     return process

@@ -16,6 +16,8 @@ from flask import current_app, g, has_request_context
 from postgrest.exceptions import APIError
 from supabase import Client, ClientOptions, create_client
 
+from observability import UPSTREAM_ERRORS
+
 from .errors import (
     BadRequest,
     Conflict,
@@ -75,8 +77,14 @@ def rpc(function: str, params: dict[str, Any] | None = None, *, read_only: bool 
     try:
         response = client.rpc(function, params, get=read_only).execute()
     except APIError as error:
-        raise translate(error) from error
+        translated = translate(error)
+        if translated.status >= 500:
+            # An HTTP status for a code means the gateway or PostgREST failed; a SQLSTATE, the database.
+            code = str(error.code or "")
+            UPSTREAM_ERRORS.labels("database" if code and not code.isdigit() else "postgrest").inc()
+        raise translated from error
     except httpx.TransportError as error:
+        UPSTREAM_ERRORS.labels("unreachable").inc()
         raise Unavailable("The database is not reachable right now; retry shortly.") from error
     return response.data
 

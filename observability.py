@@ -1,0 +1,107 @@
+"""Metrics, structured logs and CORS: what operators and browsers see of every request.
+
+- `/metrics` for Prometheus: request counts and latency histograms labelled by route template
+  (never the raw path, so ids do not explode the series) and status; upstream error counters.
+  Under gunicorn, PROMETHEUS_MULTIPROC_DIR makes every worker count into one view.
+- One JSON log line per request: request id, route, method, status, duration and a hash of the
+  learner id. Tokens and keys are never logged.
+- CORS: only origins listed in CORS_ORIGINS get CORS headers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+REQUESTS = Counter("http_requests_total", "Requests served", ["method", "route", "status"])
+LATENCY = Histogram(
+    "http_request_duration_seconds", "Time to serve a request", ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5),
+)
+UPSTREAM_ERRORS = Counter("upstream_errors_total", "PostgREST or database errors", ["kind"])
+
+CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-ID"
+CORS_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
+
+log = logging.getLogger("learner_progress.requests")
+
+
+class JsonFormatter(logging.Formatter):
+    """Log records as one JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def learner_hash(learner_id: str | None) -> str | None:
+    """Enough to follow one learner through the logs, never their id."""
+    return hashlib.sha256(learner_id.encode()).hexdigest()[:16] if learner_id else None
+
+
+def init_app(app: Flask) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(app.config["LOG_LEVEL"])
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    origins = {o.strip() for o in app.config["CORS_ORIGINS"].split(",") if o.strip()}
+
+    @app.before_request
+    def start_timer():
+        g.started = time.perf_counter()
+        if request.method == "OPTIONS" and request.headers.get("Origin") in origins:
+            return Response(status=204)
+
+    @app.after_request
+    def record(response):
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        LATENCY.labels(request.method, route).observe(elapsed)
+        learner = g.get("learner")
+        log.info("request", extra={"fields": {
+            "requestId": g.get("request_id"), "method": request.method, "route": route,
+            "status": response.status_code, "durationMs": round(elapsed * 1000, 2),
+            "learner": learner_hash(learner.id if learner else None),
+        }})
+        origin = request.headers.get("Origin")
+        if origin in origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+            response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+            response.headers["Access-Control-Expose-Headers"] = "X-Request-ID, Idempotency-Key, Retry-After"
+            response.headers["Access-Control-Max-Age"] = "600"
+        response.vary.add("Origin")
+        return response
+
+    @app.get("/metrics")
+    def metrics():
+        """Prometheus metrics of every worker."""
+        if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
