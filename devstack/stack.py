@@ -396,6 +396,11 @@ class Stack:
         _wait_http(f"http://127.0.0.1:{self.postgrest_admin_port}/ready", timeout=30)
         _require_running(process, self.root / "logs" / "postgrest.log")
 
+    def restart_postgrest(self) -> None:
+        """After a database restart PostgREST takes about 7 s to reconnect by itself: restart it."""
+        self.stop_postgrest()
+        self.start_postgrest()
+
     def stop_app(self) -> None:
         self._terminate("app")
         self.save()

@@ -30,7 +30,34 @@ def json_body() -> Any:
             status=415,
             code="unsupported_media_type",
         )
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None
     if body is None:
         raise BadRequest("The request body is not valid JSON.", code="malformed_json")
+    _check_storable(body)
     return body
+
+
+MAX_JSON_DEPTH = 32
+
+
+def _check_storable(value: Any) -> None:
+    """Refuse what no layer below can hold: nesting deeper than MAX_JSON_DEPTH and strings that
+    are not valid Unicode (lone surrogates). Iterative, so a hostile body cannot exhaust the stack."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise BadRequest(f"The request body nests deeper than {MAX_JSON_DEPTH} levels.", code="too_deep")
+        if isinstance(item, dict):
+            stack.extend((key, depth + 1) for key in item)
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise BadRequest("The request body holds text that is not valid Unicode.", code="invalid_text") from error

@@ -37,6 +37,8 @@ SQLSTATE_ERRORS: dict[str, type[ServiceError]] = {
     "22007": BadRequest,  # invalid_datetime_format
     "42501": Forbidden,  # insufficient_privilege
     "57014": Unavailable,  # statement timeout
+    "PGRST000": Unavailable,  # PostgREST cannot reach the database
+    "PGRST001": Unavailable,  # the database connection broke
     "PGRST002": Unavailable,  # schema cache not loaded yet
     "PGRST003": Unavailable,  # timed out waiting for a pool connection
 }
@@ -105,6 +107,9 @@ def translate(error: APIError) -> ServiceError:
             status=status,
             code=details.get("code") or _code_for(status),
         )
+    if code.startswith("22") and code not in SQLSTATE_ERRORS:
+        # data_exception: a value the database cannot hold (a NUL byte, a bad unicode escape, ...)
+        return BadRequest("A value in the request cannot be stored.", {"sqlstate": code})
     if code in SQLSTATE_ERRORS:
         kind = SQLSTATE_ERRORS[code]
         message = error.message or kind.code
