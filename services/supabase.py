@@ -116,8 +116,9 @@ def translate(error: APIError) -> ServiceError:
         if kind is Unavailable:
             message = "The database is busy or starting; retry shortly."
         return kind(message)
-    if not code or code.isdigit() and int(code) >= 500 or code.startswith("08"):
-        # A gateway error page (PostgREST down) or a lost database connection.
+    if not code or code.isdigit() and int(code) >= 500 or code[:2] in ("08", "57", "40"):
+        # A gateway error page (PostgREST down), a lost connection, a shutdown in progress, or
+        # a deadlock / serialization failure: all worth a retry.
         return Unavailable("The database is not reachable right now; retry shortly.")
     return ServiceError("The database rejected the request.", {"sqlstate": code})
 

@@ -83,9 +83,10 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def db(stack):
-    """A superuser connection for assertions about what is really stored."""
+    """A superuser connection for assertions about what is really stored (per test, so that a
+    test that restarts the database leaves the next one a working connection)."""
     with psycopg.connect(stack.superuser_url, autocommit=True) as conn:
         yield conn
 
