@@ -54,6 +54,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(platform.bp)
     app.register_blueprint(certificates.bp)
     app.register_blueprint(demo.bp)
+
+    import openapi
+
+    app.register_blueprint(openapi.bp)
     init_rate_limits(app)
     return app
 

@@ -10,7 +10,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
+
+import httpx
 
 from .stack import ANON_KEY, JWT_SECRET, ROOT, SERVICE_ROLE_KEY, Stack, _wait_http, free_port
 
@@ -36,16 +39,16 @@ def app_command(port: int) -> list[str]:
         return [python, "-m", "flask", "--app", "app", "run", "--port", str(port)]
     return [
         python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-        "--threads", "4", "--no-control-socket", "app:create_app()",
+        "--threads", "4", "--limit-request-line", "8190", "--no-control-socket", "app:create_app()",
     ]
 
 
-def start_app(stack: Stack, port: int, to_terminal: bool = False) -> subprocess.Popen:
+def start_app(stack: Stack, port: int, to_terminal: bool = False, extra_env=None) -> subprocess.Popen:
     """Serve the app against `stack`; its output goes to logs/app.log, or to the terminal."""
     metrics = stack.root / "metrics"
     shutil.rmtree(metrics, ignore_errors=True)
     metrics.mkdir(parents=True)
-    env = {**os.environ, **stack.env(), "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
+    env = {**os.environ, **stack.env(), "PROMETHEUS_MULTIPROC_DIR": str(metrics), **(extra_env or {})}
     process = stack.spawn("app", app_command(port), env=env, cwd=ROOT, to_terminal=to_terminal)
     _wait_http(f"http://127.0.0.1:{port}/health", timeout=30)
     return process
@@ -121,8 +124,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
         if run_pgtap(stack, env) != 0:
             failures.append("pgTAP")
-        if run_smoke(stack, env) != 0:
-            failures.append("curl smoke")
+        failures += run_live_checks(stack, env)
         pytest = subprocess.run([sys.executable, "-m", "pytest", *args.pytest_args], cwd=ROOT, env=env)
         if pytest.returncode != 0:
             failures.append("pytest")
@@ -145,16 +147,38 @@ def run_pgtap(stack: Stack, env: dict[str, str]) -> int:
     ).returncode
 
 
-def run_smoke(stack: Stack, env: dict[str, str]) -> int:
+def run_live_checks(stack: Stack, env: dict[str, str]) -> list[str]:
+    """Against a gunicorn-served app: the curl smoke script, then schemathesis fuzzing the live
+    API against its OpenAPI document. (Rate limits off: pytest tests them on their own.)"""
     port = free_port()
-    app = start_app(stack, port)
+    api = f"http://127.0.0.1:{port}"
+    start_app(stack, port, extra_env={"RATELIMIT_ENABLED": "false"})
+    failures = []
     try:
         print("devstack: curl smoke (scripts/smoke.sh)", flush=True)
-        return subprocess.run(
-            ["bash", "scripts/smoke.sh", f"http://127.0.0.1:{port}"], cwd=ROOT, env=env
-        ).returncode
+        if subprocess.run(["bash", "scripts/smoke.sh", api], cwd=ROOT, env=env).returncode:
+            failures.append("curl smoke")
+        print("devstack: schemathesis against /openapi.json", flush=True)
+        token = httpx.post(f"{api}/api/learners", json={"userId": str(uuid.uuid4())}).json()["token"]
+        fuzz = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "schemathesis"), "run", f"{api}/openapi.json",
+                "--header", f"Authorization: Bearer {token}",
+                "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
+                            "response_schema_conformance,negative_data_rejection",
+                "--max-examples", os.environ.get("FUZZ_EXAMPLES", "10"),
+                "--exclude-path-regex", "^/(demo|certificates/)",
+                "--request-timeout", "10", "--workers", "2", "--no-color",
+            ],
+            cwd=ROOT, env=env, capture_output=True, text=True,
+        )
+        print("\n".join(line for line in fuzz.stdout.splitlines()[-22:]), flush=True)
+        if fuzz.returncode:
+            print(fuzz.stdout[-20000:], fuzz.stderr[-4000:], flush=True)
+            failures.append("schemathesis")
     finally:
         stack.stop_app()
+    return failures
 
 
 def _exit_on_sigterm() -> None:

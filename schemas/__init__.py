@@ -5,9 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 
 from services.errors import BadRequest, ServiceError, ValidationFailed
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true and false only (marshmallow also takes 1, "yes", "on", ...)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class StrictFloat(fields.Float):
+    """A JSON number, not a string of digits."""
+
+    def _validated(self, value):
+        if isinstance(value, (str, bool)):
+            raise self.make_error("invalid")
+        return super()._validated(value)
 
 
 def load(schema: Schema, data: Any) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas import StrictBoolean, StrictFloat
 from marshmallow import Schema, fields, validate
 
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,99}$", error="Use lowercase letters, digits and dashes.")
@@ -14,18 +15,18 @@ class ItemSchema(Schema):
     id = fields.UUID(required=True)
     slug = fields.String(required=True, validate=SLUG)
     title = fields.String(required=True, validate=TITLE)
-    position = fields.Integer(validate=validate.Range(min=0))
-    published = fields.Boolean()
+    position = fields.Integer(strict=True, validate=validate.Range(min=0))
+    published = StrictBoolean()
 
 
 class ExerciseSchema(ItemSchema):
     kind = fields.String(validate=validate.OneOf(["exercise", "quiz"]))
-    maxScore = fields.Integer(validate=validate.Range(min=1))
-    passMark = fields.Float(validate=validate.Range(min=0, max=1, min_inclusive=False))
+    maxScore = fields.Integer(strict=True, validate=validate.Range(min=1))
+    passMark = StrictFloat(validate=validate.Range(min=0, max=1, min_inclusive=False))
 
 
 class LessonSchema(ItemSchema):
-    durationSeconds = fields.Integer(validate=validate.Range(min=1))
+    durationSeconds = fields.Integer(strict=True, validate=validate.Range(min=1))
     prerequisites = fields.List(fields.UUID())
     exercises = fields.List(fields.Nested(ExerciseSchema))
 
@@ -36,7 +37,7 @@ class ModuleSchema(ItemSchema):
 
 
 class CourseSchema(ItemSchema):
-    premium = fields.Boolean()
+    premium = StrictBoolean()
     modules = fields.List(fields.Nested(ModuleSchema))
 
 

@@ -13,12 +13,12 @@ LESSON_ID = fields.String(validate=validate.Length(min=1, max=100))
 
 
 class ProgressDocumentSchema(Schema):
-    version = fields.Integer(validate=validate.OneOf([1, 2]))
+    version = fields.Integer(strict=True, validate=validate.OneOf([1, 2]))
     completedLessonIds = fields.List(LESSON_ID)
     lastLessonId = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
-    lessonTimes = fields.Dict(keys=LESSON_ID, values=fields.Integer(validate=validate.Range(min=0)))
+    lessonTimes = fields.Dict(keys=LESSON_ID, values=fields.Integer(strict=True, validate=validate.Range(min=0)))
     # Derived by the server from lessonTimes; accepted (and ignored) for seed clients.
-    timeSpentSeconds = fields.Integer(validate=validate.Range(min=0))
+    timeSpentSeconds = fields.Integer(strict=True, validate=validate.Range(min=0))
     completedAt = fields.Dict(keys=LESSON_ID, values=fields.AwareDateTime(default_timezone=dt.UTC))
     unmarkedAt = fields.Dict(keys=LESSON_ID, values=fields.AwareDateTime(default_timezone=dt.UTC))
     # Sent back by clients that save the document they were given.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from schemas import StrictBoolean, StrictFloat
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 DIFFICULTIES = ["beginner", "intermediate", "advanced"]
@@ -21,10 +22,10 @@ class CourseSchema(Schema):
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
     thumbnailUrl = fields.Url(allow_none=True)
     difficultyLevel = fields.String(validate=validate.OneOf(DIFFICULTIES))
-    estimatedDurationHours = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=10_000))
-    price = fields.Decimal(validate=validate.Range(min=0, max=100_000), as_string=True)
-    isPremium = fields.Boolean()
-    isPublished = fields.Boolean()
+    estimatedDurationHours = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=10_000))
+    price = StrictFloat(validate=validate.Range(min=0, max=100_000))
+    isPremium = StrictBoolean()
+    isPublished = StrictBoolean()
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=50)), validate=validate.Length(max=20))
     category = fields.String(allow_none=True, validate=validate.Length(max=100))
 
@@ -32,16 +33,16 @@ class CourseSchema(Schema):
 class LessonProgressSchema(Schema):
     lessonId = fields.UUID(required=True)
     courseId = fields.UUID()
-    completionPercentage = fields.Integer(required=True, validate=validate.Range(min=0, max=100))
-    timeSpent = fields.Integer(validate=validate.Range(min=0, max=10 * 86_400))
+    completionPercentage = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=100))
+    timeSpent = fields.Integer(strict=True, validate=validate.Range(min=0, max=10 * 86_400))
     sectionProgress = fields.Dict()
 
 
 class QuizAttemptSchema(Schema):
-    score = fields.Integer(required=True, validate=validate.Range(min=0))
-    maxScore = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
+    score = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
+    maxScore = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=1_000_000))
     answers = fields.Raw(required=True)
-    timeTakenSeconds = fields.Integer(validate=validate.Range(min=0, max=86_400))
+    timeTakenSeconds = fields.Integer(strict=True, validate=validate.Range(min=0, max=86_400))
 
     @validates_schema
     def score_within_max(self, data, **_):
@@ -50,7 +51,7 @@ class QuizAttemptSchema(Schema):
 
 
 class RatingSchema(Schema):
-    rating = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    rating = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=5))
     review = fields.String(allow_none=True, validate=validate.Length(max=5000))
 
 

@@ -30,8 +30,8 @@ class ContentUpdateSchema(Schema):
     contentId = fields.UUID(required=True)
     contentType = fields.String(required=True, validate=validate.OneOf(CONTENT_TYPES))
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    progressPercentage = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100))
-    score = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1_000_000))
+    progressPercentage = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=100))
+    score = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=1_000_000))
     data = fields.Dict(allow_none=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from schemas import StrictBoolean
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 KEY = validate.Length(min=1, max=255)
@@ -13,19 +14,19 @@ class LearnerBodySchema(Schema):
 
 class ChapterSchema(LearnerBodySchema):
     chapterId = fields.String(required=True, validate=KEY)
-    watchTime = fields.Integer(required=True, validate=validate.Range(min=0, max=10 * 86_400))
-    completed = fields.Boolean(load_default=False)
-    lastPosition = fields.Integer(validate=validate.Range(min=0, max=10 * 86_400))
-    totalChapters = fields.Integer(validate=validate.Range(min=0, max=10_000))
+    watchTime = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=10 * 86_400))
+    completed = StrictBoolean(load_default=False)
+    lastPosition = fields.Integer(strict=True, validate=validate.Range(min=0, max=10 * 86_400))
+    totalChapters = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
 
 
 class QuizSchema(LearnerBodySchema):
     quizId = fields.String(required=True, validate=KEY)
-    score = fields.Integer(required=True, validate=validate.Range(min=0))
-    maxScore = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
-    passed = fields.Boolean(required=True)
+    score = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
+    maxScore = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=1_000_000))
+    passed = StrictBoolean(required=True)
     answers = fields.Raw()
-    timeTaken = fields.Integer(validate=validate.Range(min=0))
+    timeTaken = fields.Integer(strict=True, validate=validate.Range(min=0))
     # A client-made id for this attempt: retries with it count once (as Idempotency-Key does).
     attemptId = fields.String(validate=KEY)
 

@@ -36,8 +36,6 @@ def course(course_id: str) -> dict:
 
 def save_course(actor: Learner, course_id: str | None, fields: dict) -> dict:
     """Create (course_id None) or edit a course; instructors their own, admins any."""
-    if "price" in fields:
-        fields = {**fields, "price": str(fields["price"])}
     return rpc("save_course", {"p_actor_id": actor.id, "p_course_id": course_id, "p_fields": fields})
 
 

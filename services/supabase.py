@@ -58,7 +58,9 @@ def init_app(app) -> None:
     )
 
 
-def rpc(function: str, params: dict[str, Any] | None = None, *, read_only: bool = False) -> Any:
+def rpc(
+    function: str, params: dict[str, Any] | None = None, *, read_only: bool = False, replayable: bool = True
+) -> Any:
     """Call `public.<function>` through PostgREST; translate failures into domain errors.
 
     `read_only` sends a GET, which PostgREST runs in a read-only transaction. A write made while
@@ -69,7 +71,7 @@ def rpc(function: str, params: dict[str, Any] | None = None, *, read_only: bool 
     params = params or {}
     idempotency = g.get("idempotency") if has_request_context() else None
     learner_id = params.get("p_learner_id") or params.get("p_actor_id") or params.get("p_account_id")
-    if idempotency and not read_only and learner_id:
+    if idempotency and replayable and not read_only and learner_id:
         key, fingerprint = idempotency
         params = {
             "p_learner_id": learner_id, "p_key": key, "p_fingerprint": fingerprint, "p_function": function,

@@ -58,7 +58,7 @@ def test_course_listing_filters_and_paginates(client, course):
 
 def test_only_instructors_and_admins_manage_courses(client, db):
     student, teacher, other, admin = (make_account(db, role) for role in ("student", "instructor", "instructor", "admin"))
-    body = {"title": "Rust for learners", "category": "systems", "tags": ["rust"], "price": "9.90"}
+    body = {"title": "Rust for learners", "category": "systems", "tags": ["rust"], "price": 9.9}
     assert client.post("/api/courses", json=body, headers=student["headers"]).status_code == 403
     created = client.post("/api/courses", json=body, headers=teacher["headers"])
     assert created.status_code == 201 and created.json["instructor"]["id"] == teacher["id"]
@@ -67,7 +67,7 @@ def test_only_instructors_and_admins_manage_courses(client, db):
     assert client.patch(f"/api/courses/{course_id}", json={"title": "Mine now"}, headers=other["headers"]).status_code == 403
     published = client.patch(f"/api/courses/{course_id}", json={"isPublished": True}, headers=teacher["headers"])
     assert published.json["isPublished"] is True
-    assert client.patch(f"/api/courses/{course_id}", json={"price": "0"}, headers=admin["headers"]).json["price"] == 0
+    assert client.patch(f"/api/courses/{course_id}", json={"price": 0}, headers=admin["headers"]).json["price"] == 0
     assert client.post("/api/courses", json={"title": ""}, headers=teacher["headers"]).status_code == 400
     assert client.post("/api/courses", json=body).status_code == 401
 
