@@ -248,8 +248,14 @@ class Stack:
     def stop(self) -> None:
         """Stop every process this stack started (PostgreSQL last)."""
         self.load_pids()
-        for name in ("app", "gateway", "postgrest"):
+        for name in list(self.pids):
             self._terminate(name)
+        # Children replaced meanwhile by another process (a test restarting PostgREST) are reaped too.
+        for pid, process in list(_children.items()):
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=5)
+            _children.pop(pid)
         if not self.external_database_url:
             self.stop_postgres()
         self.save()

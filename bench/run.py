@@ -1,0 +1,434 @@
+"""`make bench`: the same six operations through the Flask API, PostgREST directly, the SQL
+function itself (pgbench) and a Node.js peer (supabase-js), interleaved in one run, on two
+dataset sizes built in SQL. The load generators are wrk (HTTP) and pgbench (SQL).
+
+Writes bench/results/results.json, bench/results/latency.png and the results section of
+BENCHMARKS.md, and says for each goal whether it was met. Settings: BENCH_SECONDS (10),
+BENCH_WARMUP (2), BENCH_CONNECTIONS (1,8,32), BENCH_DATASETS (S,L).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jwt
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from devstack.__main__ import start_app  # noqa: E402
+from devstack.stack import JWT_SECRET, SERVICE_ROLE_KEY, Stack, free_port  # noqa: E402
+
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
+CONNECTIONS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "1,8,32").split(",")]
+DATASETS = {
+    # learners, courses, lessons per course, courses per learner, completed lessons per course
+    "S": dict(learners=100, courses=10, lessons=20, courses_per_learner=10, lessons_per_course_done=10),
+    "L": dict(learners=10_000, courses=100, lessons=50, courses_per_learner=4, lessons_per_course_done=25),
+}
+LOAD_LEARNERS = 2000  # the learners the load scripts pick from
+PATHS = ["api", "postgrest", "sql", "peer"]
+
+# Lua (wrk) request pieces per workload and path, and the SQL pgbench runs. In Lua and SQL alike,
+# `learner`, `course`, `lesson` are a random learner, one of their courses, and a lesson of it.
+WORKLOADS = {
+    "mark lesson (003)": {
+        "kind": "write",
+        "api": ("POST", '"/api/progress/lessons/" .. lesson', "nil"),
+        "postgrest": ("POST", '"/rest/v1/rpc/mark_lesson_complete"',
+                      '\'{"p_learner_id":"\' .. learner .. \'","p_learner_kind":"browser","p_lesson_id":"\' .. lesson .. \'"}\''),
+        "peer": ("POST", '"/mark"', '\'{"lessonId":"\' .. lesson .. \'"}\''),
+        "sql": "select public.mark_lesson_complete(:learner, 'browser', :lesson);",
+    },
+    "save document (000)": {
+        "kind": "write",
+        "api": ("POST", '"/api/progress/save"',
+                '\'{"courseId":"\' .. course .. \'","deviceId":"wrk","progress":{"version":1,"completedLessonIds":["\' .. lesson .. \'"],"lessonTimes":{"\' .. lesson .. \'":\' .. t .. \'}}}\''),
+        "postgrest": ("POST", '"/rest/v1/rpc/save_progress_document"',
+                      '\'{"p_learner_id":"\' .. learner .. \'","p_learner_kind":"browser","p_course_id":"\' .. course .. \'","p_device_id":"wrk","p_progress":{"version":1,"completedLessonIds":["\' .. lesson .. \'"],"lessonTimes":{"\' .. lesson .. \'":\' .. t .. \'}}}\''),
+        "peer": ("POST", '"/save"',
+                 '\'{"courseId":"\' .. course .. \'","deviceId":"wrk","progress":{"version":1,"completedLessonIds":["\' .. lesson .. \'"],"lessonTimes":{"\' .. lesson .. \'":\' .. t .. \'}}}\''),
+        "sql": "select public.save_progress_document(:learner, 'browser', :course, jsonb_build_object('version', 1, "
+               "'completedLessonIds', jsonb_build_array(:lesson::text), 'lessonTimes', jsonb_build_object(:lesson::text, :t)), "
+               "null, 'wrk');",
+    },
+    "overall summary (003)": {
+        "kind": "read",
+        "api": ("GET", '"/api/progress/summary"', "nil"),
+        "postgrest": ("GET", '"/rest/v1/rpc/progress_summary?p_learner_id=" .. learner', "nil"),
+        "peer": ("GET", '"/summary"', "nil"),
+        "sql": "select public.progress_summary(:learner);",
+    },
+    "chapter update (002)": {
+        "kind": "write",
+        "api": ("POST", '"/v1/tutorials/progress/" .. course .. "/chapter"',
+                '\'{"chapterId":"\' .. lesson .. \'","watchTime":\' .. t .. \'}\''),
+        "postgrest": ("POST", '"/rest/v1/rpc/record_chapter"',
+                      '\'{"p_learner_id":"\' .. learner .. \'","p_learner_kind":"browser","p_tutorial_id":"\' .. course .. \'","p_chapter_id":"\' .. lesson .. \'","p_watch_time":\' .. t .. \'}\''),
+        "peer": ("POST", '"/chapter"',
+                 '\'{"tutorialId":"\' .. course .. \'","chapterId":"\' .. lesson .. \'","watchTime":\' .. t .. \'}\''),
+        "sql": "select public.record_chapter(:learner, 'browser', :course::text, :lesson::text, :t);",
+    },
+    "lesson progress + achievements (001)": {
+        "kind": "write",
+        "api": ("POST", '"/api/progress"', '\'{"lessonId":"\' .. lesson .. \'","completionPercentage":100,"timeSpent":\' .. t .. \'}\''),
+        "postgrest": ("POST", '"/rest/v1/rpc/record_lesson_progress"',
+                      '\'{"p_learner_id":"\' .. learner .. \'","p_learner_kind":"browser","p_lesson_id":"\' .. lesson .. \'","p_completion_percentage":100,"p_time_spent":\' .. t .. \'}\''),
+        "peer": ("POST", '"/lesson-progress"', '\'{"lessonId":"\' .. lesson .. \'","completionPercentage":100,"timeSpent":\' .. t .. \'}\''),
+        "sql": "select public.record_lesson_progress(:learner, 'browser', :lesson, null, 100, :t);",
+    },
+    "course summary (004)": {
+        "kind": "read",
+        "api": ("GET", '"/api/progress/course_summary?courseId=" .. course', "nil"),
+        "postgrest": ("GET", '"/rest/v1/rpc/course_summary?p_learner_id=" .. learner .. "&p_course_id=" .. course', "nil"),
+        "peer": ("GET", '"/course-summary?courseId=" .. course', "nil"),
+        "sql": "select public.course_summary(:learner, :course);",
+    },
+}
+
+LUA = """
+local learners = {LEARNERS}
+local tokens = {TOKENS}
+local courses = {COURSES}
+local taking = {TAKING}
+local lessons_per_course = {LESSONS}
+local counter = 0
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+
+local function lesson_id(c, l) return LESSON_IDS[c][l] end
+
+request = function()
+  counter = counter + 1
+  local n = math.random(#learners)
+  local learner = learners[n]
+  local c = taking[n][math.random(#taking[n])]
+  local course = courses[c]
+  local lesson = lesson_id(c, math.random(lessons_per_course))
+  local t = 60 + (counter % 3000)
+  local headers = {HEADERS}
+  local body = {BODY}
+  return wrk.format("{METHOD}", {PATH}, headers, body)
+end
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('\\nRESULT {"requests":%d,"duration_us":%d,"errors":%d,"p50_us":%d,"p95_us":%d,"p99_us":%d}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout + e.status,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def wait_for_port(port: int, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def md5_uuid(text: str) -> str:
+    return str(uuid.UUID(hashlib.md5(text.encode()).hexdigest()))
+
+
+def lua_list(values) -> str:
+    return "{" + ",".join(f'"{v}"' if isinstance(v, str) else str(v) for v in values) + "}"
+
+
+class Bench:
+    def __init__(self, name: str, size: dict):
+        self.name, self.size = name, size
+        self.root = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+        os.chmod(self.root, 0o755)
+        self.stack = Stack.throwaway_stack(self.root)
+        self.stack.throwaway = False  # fsync on: write latency as production would see it
+        self.work = self.root / "scripts"
+        self.work.mkdir()
+
+    # ----- set-up ------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.stack.start(seed=True)
+        started = time.monotonic()
+        subprocess.run(
+            ["psql", "-q", self.stack.database_url, "-f", str(BENCH / "dataset.sql"),
+             *[arg for key, value in self.size.items() for arg in ("-v", f"{key}={value}")]],
+            check=True, stdout=subprocess.DEVNULL,
+        )
+        self.build_seconds = time.monotonic() - started
+        self.rows = int(subprocess.run(["psql", "-tA", self.stack.database_url, "-c", "select count(*) from lesson_progress"],
+                                       check=True, capture_output=True, text=True).stdout)
+        print(f"[{self.name}] dataset: {self.rows} lesson-progress rows in {self.build_seconds:.1f}s", flush=True)
+        self.api_port, self.peer_port = free_port(), free_port()
+        start_app(self.stack, self.api_port, extra_env={"RATELIMIT_ENABLED": "false", "LOG_LEVEL": "INFO"})
+        env = {**os.environ, **self.stack.env(), "PEER_PORT": str(self.peer_port)}
+        self.stack.spawn("peer", ["node", str(BENCH / "peer.mjs")], env=env, cwd=BENCH)
+        wait_for_port(self.peer_port)
+        self.scripts()
+
+    def scripts(self) -> None:
+        size = self.size
+        count = min(size["learners"], LOAD_LEARNERS)
+        learners = [md5_uuid(f"bench-learner-{n}") for n in range(1, count + 1)]
+        now = int(time.time())
+        tokens = [jwt.encode({"sub": lid, "aud": "authenticated", "role": "authenticated", "iat": now,
+                              "exp": now + 86_400}, JWT_SECRET, algorithm="HS256") for lid in learners]
+        courses = [md5_uuid(f"bench-course-{c}") for c in range(1, size["courses"] + 1)]
+        taking = [[((n + k * 7) % size["courses"]) + 1 for k in range(size["courses_per_learner"])] for n in range(1, count + 1)]
+        lesson_ids = "{" + ",".join(
+            lua_list(md5_uuid(f"bench-lesson-{c}-{lesson}") for lesson in range(1, size["lessons"] + 1))
+            for c in range(1, size["courses"] + 1)) + "}"
+        common = (LUA.replace("{LEARNERS}", lua_list(learners)).replace("{TOKENS}", lua_list(tokens))
+                  .replace("{COURSES}", lua_list(courses)).replace("{LESSONS}", str(size["lessons"]))
+                  .replace("{TAKING}", "{" + ",".join("{" + ",".join(map(str, t)) + "}" for t in taking) + "}")
+                  .replace("LESSON_IDS", "lesson_ids"))
+        common = common.replace("local function lesson_id", f"local lesson_ids = {lesson_ids}\nlocal function lesson_id")
+        headers = {
+            "api": '{["Authorization"] = "Bearer " .. tokens[n], ["Content-Type"] = "application/json"}',
+            "peer": '{["Authorization"] = "Bearer " .. tokens[n], ["Content-Type"] = "application/json"}',
+            "postgrest": f'{{["apikey"] = "{SERVICE_ROLE_KEY}", ["Authorization"] = "Bearer {SERVICE_ROLE_KEY}", '
+                         '["Content-Type"] = "application/json"}',
+        }
+        for w, (name, workload) in enumerate(WORKLOADS.items()):
+            for path in ("api", "postgrest", "peer"):
+                method, lua_path, body = workload[path]
+                script = (common.replace("{HEADERS}", headers[path]).replace("{BODY}", body)
+                          .replace("{METHOD}", method).replace("{PATH}", lua_path))
+                (self.work / f"w{w}-{path}.lua").write_text(script)
+            (self.work / f"w{w}.sql").write_text(
+                f"\\set n random(1, {count})\n\\set k random(0, {size['courses_per_learner'] - 1})\n"
+                f"\\set c ((:n + :k * 7) % {size['courses']}) + 1\n\\set l random(1, {size['lessons']})\n"
+                "\\set t random(60, 3000)\n"
+                + workload["sql"]
+                .replace(":learner", "md5('bench-learner-' || :n)::uuid")
+                .replace(":course", "md5('bench-course-' || :c)::uuid")
+                .replace(":lesson", "md5('bench-lesson-' || :c || '-' || :l)::uuid") + "\n"
+            )
+
+    def stop(self) -> None:
+        self.stack.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # ----- measuring -----------------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        return {"api": f"http://127.0.0.1:{self.api_port}", "peer": f"http://127.0.0.1:{self.peer_port}",
+                "postgrest": self.stack.supabase_url}[path]
+
+    def wrk(self, index: int, path: str, connections: int, seconds: int) -> dict:
+        result = subprocess.run(
+            ["wrk", f"-t{min(connections, 2)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
+             "-s", str(self.work / f"w{index}-{path}.lua"), self.url(path)],
+            capture_output=True, text=True,
+        )
+        line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT "))
+        raw = json.loads(line[len("RESULT "):])
+        return {"rps": raw["requests"] / (raw["duration_us"] / 1e6), "p50_ms": raw["p50_us"] / 1000,
+                "p95_ms": raw["p95_us"] / 1000, "p99_ms": raw["p99_us"] / 1000, "errors": raw["errors"],
+                "requests": raw["requests"]}
+
+    def pgbench(self, index: int, connections: int, seconds: int) -> dict:
+        logs = self.root / f"pgbench-{index}-{connections}"
+        shutil.rmtree(logs, ignore_errors=True)
+        logs.mkdir()
+        result = subprocess.run(
+            ["pgbench", "-n", "-c", str(connections), "-j", str(min(connections, 2)), "-T", str(seconds),
+             "-f", str(self.work / f"w{index}.sql"), "-l", "--log-prefix", str(logs / "log"), self.stack.database_url],
+            capture_output=True, text=True,
+        )
+        latencies = sorted(int(line.split()[2]) for f in logs.iterdir() for line in f.read_text().splitlines())
+        failed = sum(1 for line in result.stdout.splitlines() if "failed" in line and "transactions" in line and not line.strip().endswith("(0.000%)"))
+
+        def pct(p):
+            return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] / 1000 if latencies else 0.0
+
+        return {"rps": len(latencies) / seconds, "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
+                "errors": failed + (result.returncode != 0), "requests": len(latencies)}
+
+    def measure(self, index: int, path: str, connections: int) -> dict:
+        run = self.pgbench if path == "sql" else None
+        if WARMUP:
+            (run(index, connections, WARMUP) if run else self.wrk(index, path, connections, WARMUP))
+        return run(index, connections, SECONDS) if run else self.wrk(index, path, connections, SECONDS)
+
+    def run(self) -> dict:
+        results = {}
+        for index, name in enumerate(WORKLOADS):
+            results[name] = {}
+            for connections in CONNECTIONS:
+                results[name][str(connections)] = {path: self.measure(index, path, connections) for path in PATHS}
+                row = results[name][str(connections)]
+                print(f"[{self.name}] {name:38} c={connections:<3} " + "  ".join(
+                    f"{p}: {row[p]['rps']:7.0f}/s p95 {row[p]['p95_ms']:6.1f}ms" for p in PATHS), flush=True)
+        return results
+
+
+# ----- the report ------------------------------------------------------------------------------------
+def goals(results: dict) -> list[tuple[str, bool, str]]:
+    verdicts = []
+    for dataset in results["datasets"]:
+        data = results["datasets"][dataset]["workloads"]
+        for name, by_conn in data.items():
+            if "8" in by_conn:
+                api, rest, peer = by_conn["8"]["api"], by_conn["8"]["postgrest"], by_conn["8"]["peer"]
+                verdicts.append((f"{dataset} {name}: API throughput >= 0.5 x PostgREST at 8 connections",
+                                 api["rps"] >= 0.5 * rest["rps"], f"{api['rps']:.0f} vs {rest['rps']:.0f}/s"))
+                verdicts.append((f"{dataset} {name}: API throughput >= Node peer at 8 connections",
+                                 api["rps"] >= peer["rps"], f"{api['rps']:.0f} vs {peer['rps']:.0f}/s"))
+            if "1" in by_conn:
+                overhead = by_conn["1"]["api"]["p50_ms"] - by_conn["1"]["postgrest"]["p50_ms"]
+                verdicts.append((f"{dataset} {name}: single-connection p50 overhead over PostgREST <= 1.5 ms",
+                                 overhead <= 1.5, f"{overhead:.2f} ms"))
+    if {"S", "L"} <= set(results["datasets"]):
+        for name in WORKLOADS:
+            for conn in results["datasets"]["L"]["workloads"][name]:
+                ratio = (results["datasets"]["L"]["workloads"][name][conn]["api"]["p95_ms"]
+                         / max(results["datasets"]["S"]["workloads"][name][conn]["api"]["p95_ms"], 1e-6))
+                verdicts.append((f"{name}, {conn} connections: API p95 L / S <= 1.3", ratio <= 1.3, f"{ratio:.2f}"))
+    if "L" in results["datasets"] and "32" in next(iter(results["datasets"]["L"]["workloads"].values())):
+        for name, by_conn in results["datasets"]["L"]["workloads"].items():
+            limit = 150 if WORKLOADS[name]["kind"] == "write" else 100
+            p95 = by_conn["32"]["api"]["p95_ms"]
+            verdicts.append((f"L {name}: API p95 < {limit} ms at 32 connections", p95 < limit, f"{p95:.1f} ms"))
+    return verdicts
+
+
+def chart(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    datasets = list(results["datasets"])
+    conn = "8" if "8" in CONNECTIONS_STR else CONNECTIONS_STR[0]
+    fig, axes = plt.subplots(len(datasets), 1, figsize=(12, 4.5 * len(datasets)), squeeze=False)
+    for axis, dataset in zip(axes[:, 0], datasets, strict=True):
+        workloads = results["datasets"][dataset]["workloads"]
+        names = list(workloads)
+        width = 0.2
+        for i, p in enumerate(PATHS):
+            p50 = [workloads[n][conn][p]["p50_ms"] for n in names]
+            p95 = [workloads[n][conn][p]["p95_ms"] for n in names]
+            xs = [x + (i - 1.5) * width for x in range(len(names))]
+            axis.bar(xs, p95, width, alpha=0.35, color=f"C{i}")
+            axis.bar(xs, p50, width, label=p, color=f"C{i}")
+        axis.set_xticks(range(len(names)), [n.replace(" (", "\n(") for n in names], fontsize=8)
+        axis.set_ylabel("latency (ms): p50 solid, p95 light")
+        axis.set_title(f"Dataset {dataset}, {conn} connections")
+        axis.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+CONNECTIONS_STR = [str(c) for c in CONNECTIONS]
+
+INTRO = """# Benchmarks
+
+`make bench` (not a test: CI never runs it) measures the same six operations through four paths,
+in one run, interleaved per workload and connection count:
+
+1. **api**: this Flask API (gunicorn, 2 workers x 4 threads, as `make run` serves it), with token
+   verification, validation, JSON logs and metrics on;
+2. **postgrest**: PostgREST directly, `/rest/v1/rpc/<function>` through the nginx gateway with
+   the service key: the floor of any Supabase-based design;
+3. **sql**: the SQL function itself through pgbench: the physical floor;
+4. **peer**: a minimal Node.js handler (`bench/peer.mjs`, 2 processes) that verifies the same
+   token and calls the same function with supabase-js, as the seeds' Next.js designs would.
+
+HTTP load comes from wrk with generated Lua scripts (random learner, one of their courses, a
+lesson of it), SQL load from pgbench; both run on the same 2-core machine as the service. The
+datasets are built in SQL (`bench/dataset.sql`, `generate_series`): **S** 100 learners, 10
+courses of 20 lessons, 10 000 lesson-progress rows; **L** 10 000 learners, 100 courses of 50
+lessons, 1 000 000 lesson-progress rows, with course documents, enrollments and quiz attempts.
+PostgreSQL runs with fsync on. Figures: `bench/results/results.json`; chart:
+`bench/results/latency.png`.
+
+"""
+
+
+def markdown(results: dict, verdicts) -> str:
+    lines = [
+        "## Results", "",
+        f"Run on {results['date']} with `{results['command']}`: {results['machine']}. "
+        f"Each measurement: {WARMUP} s warm-up, then {SECONDS} s; the four paths run one after another, "
+        "interleaved per workload and connection count. Latencies in ms; throughput in requests/s.", "",
+    ]
+    for dataset, data in results["datasets"].items():
+        lines += [f"### Dataset {dataset}: {data['rows']} lesson-progress rows ({json.dumps(DATASETS[dataset])}), built in {data['build_seconds']:.0f} s", ""]
+        for name, by_conn in data["workloads"].items():
+            lines += [f"**{name}**", "", "| conns | path | req/s | p50 | p95 | p99 | errors |", "| --- | --- | --- | --- | --- | --- | --- |"]
+            for conn, row in by_conn.items():
+                for p in PATHS:
+                    r = row[p]
+                    lines.append(f"| {conn} | {p} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} |")
+                api = row["api"]
+                lines.append(
+                    f"| {conn} | ratios | API/PostgREST {api['rps'] / max(row['postgrest']['rps'], 1e-9):.2f}, "
+                    f"API/SQL {api['rps'] / max(row['sql']['rps'], 1e-9):.2f}, API/peer {api['rps'] / max(row['peer']['rps'], 1e-9):.2f} | | | | |")
+            lines.append("")
+    if {"S", "L"} <= set(results["datasets"]):
+        lines += ["### L / S (p95)", "", "| workload | conns | " + " | ".join(PATHS) + " |", "| --- | --- |" + " --- |" * len(PATHS)]
+        for name in WORKLOADS:
+            for conn in CONNECTIONS_STR:
+                cells = [results["datasets"]["L"]["workloads"][name][conn][p]["p95_ms"]
+                         / max(results["datasets"]["S"]["workloads"][name][conn][p]["p95_ms"], 1e-6) for p in PATHS]
+                lines.append(f"| {name} | {conn} | " + " | ".join(f"{c:.2f}" for c in cells) + " |")
+        lines.append("")
+    met = sum(1 for _, ok, _ in verdicts if ok)
+    lines += [f"### Goals: {met} of {len(verdicts)} met", "", "| goal | met | measured |", "| --- | --- | --- |"]
+    lines += [f"| {goal} | {'met' if ok else 'MISSED'} | {measured} |" for goal, ok, measured in verdicts]
+    lines += ["", "![latency](bench/results/latency.png)", ""]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))) // 1024 // 1024
+    return f"{os.cpu_count()} cores ({cpu}), {memory} GiB, {platform.system()} {platform.release()}, load generator on the same machine"
+
+
+def main() -> None:
+    RESULTS.mkdir(exist_ok=True)
+    results = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+               "command": "make bench", "seconds": SECONDS, "warmup": WARMUP, "connections": CONNECTIONS, "datasets": {}}
+    for name in os.environ.get("BENCH_DATASETS", "S,L").split(","):
+        bench = Bench(name, DATASETS[name])
+        try:
+            bench.start()
+            results["datasets"][name] = {"rows": bench.rows, "build_seconds": bench.build_seconds, "workloads": bench.run()}
+        finally:
+            bench.stop()
+        (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
+    verdicts = goals(results)
+    results["goals"] = [{"goal": g, "met": ok, "measured": m} for g, ok, m in verdicts]
+    (RESULTS / "results.json").write_text(json.dumps(results, indent=2))
+    chart(results, RESULTS / "latency.png")
+    report = ROOT / "BENCHMARKS.md"
+    report.write_text(INTRO + markdown(results, verdicts))
+    for goal, ok, measured in verdicts:
+        print(f"{'met   ' if ok else 'MISSED'} {goal}: {measured}")
+    print(f"\nwrote {RESULTS / 'results.json'}, {RESULTS / 'latency.png'} and {report}")
+    print(f"median API/PostgREST throughput at 8 connections: "
+          f"{statistics.median(w['8']['api']['rps'] / w['8']['postgrest']['rps'] for d in results['datasets'].values() for w in d['workloads'].values() if '8' in w):.2f}"
+          if "8" in CONNECTIONS_STR else "")
+
+
+if __name__ == "__main__":
+    main()
