@@ -269,7 +269,10 @@ class Bench:
 
     def run(self) -> dict:
         results = {}
+        only = os.environ.get("BENCH_WORKLOADS")
         for index, name in enumerate(WORKLOADS):
+            if only and not any(part.strip() in name for part in only.split(",")):
+                continue
             results[name] = {}
             for connections in CONNECTIONS:
                 results[name][str(connections)] = {path: self.measure(index, path, connections) for path in PATHS}

@@ -69,6 +69,10 @@ def rpc(
     """
     client: Client = current_app.extensions["supabase"]
     params = params or {}
+    if read_only:
+        # A GET sends arguments in the query string, where None would arrive as the text "None":
+        # leave them out so that the function's defaults (null) apply.
+        params = {name: value for name, value in params.items() if value is not None}
     idempotency = g.get("idempotency") if has_request_context() else None
     learner_id = params.get("p_learner_id") or params.get("p_actor_id") or params.get("p_account_id")
     if idempotency and replayable and not read_only and learner_id:

@@ -72,8 +72,8 @@ as $$
   end;
 $$;
 
--- Counting lessons of the given modules / courses, with the learner's completions.
-create or replace function private.lesson_counts(p_learner_id uuid, p_module_ids uuid[], p_course_ids uuid[])
+-- A module's counting lessons, with the learner's completions (one indexed lookup by module).
+create or replace function private.lesson_counts(p_learner_id uuid, p_module_id uuid)
 returns table (completed bigint, total bigint, touched boolean)
 language sql
 stable
@@ -86,8 +86,7 @@ as $$
   from public.lesson_catalog lc
   left join public.lesson_progress lp
     on lp.learner_id = p_learner_id and lp.lesson_id = lc.lesson_id
-  where lc.counts
-    and (lc.module_id = any (p_module_ids) or lc.course_id = any (p_course_ids));
+  where lc.module_id = p_module_id and lc.counts;
 $$;
 
 -- Whether the learner has opened a module, course or theme (seed 004's visits).
@@ -114,7 +113,7 @@ as $$
     'totalCount', total,
     'status', private.rollup_status(completed, total,
       coalesce(touched, false) or private.visited(p_learner_id, p_module_id)))
-  from private.lesson_counts(p_learner_id, array[p_module_id], '{}');
+  from private.lesson_counts(p_learner_id, p_module_id);
 $$;
 
 -- Every counting lesson of every course the learner can access.

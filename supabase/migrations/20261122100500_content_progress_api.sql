@@ -289,13 +289,19 @@ stable
 set search_path = ''
 as $$
   select jsonb_build_object(
+    -- The prerequisite check runs over the open lessons already in catalog order and stops at
+    -- the first unlocked one (in the outer query, after the sort), not over every lesson.
     'next', (
-      select jsonb_build_object('lessonId', lc.lesson_id, 'moduleId', lc.module_id, 'title', lc.title)
-      from public.lesson_catalog lc
-      left join public.lesson_progress lp on lp.learner_id = p_learner_id and lp.lesson_id = lc.lesson_id
-      where lc.course_id = p_course_id and lc.counts and lp.completed_at is null
-        and jsonb_array_length(private.missing_prerequisites(p_learner_id, lc.lesson_id)) = 0
-      order by lc.module_position, lc.position, lc.lesson_id
+      select jsonb_build_object('lessonId', open.lesson_id, 'moduleId', open.module_id, 'title', open.title)
+      from (
+        select lc.lesson_id, lc.module_id, lc.title
+        from public.lesson_catalog lc
+        left join public.lesson_progress lp on lp.learner_id = p_learner_id and lp.lesson_id = lc.lesson_id
+        where lc.course_id = p_course_id and lc.counts and lp.completed_at is null
+        order by lc.module_position, lc.position, lc.lesson_id
+        offset 0
+      ) open
+      where jsonb_array_length(private.missing_prerequisites(p_learner_id, open.lesson_id)) = 0
       limit 1),
     'resume', (
       select jsonb_build_object('lessonId', lc.lesson_id, 'moduleId', lc.module_id, 'title', lc.title,

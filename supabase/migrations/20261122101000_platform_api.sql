@@ -4,24 +4,29 @@
 /** Section - After every progress write */
 
 -- Streak: consecutive days with progress, in the learner's time zone, ending at the latest one.
+-- Only the first progress of a day changes it, so later writes that day touch nothing here (no
+-- window query, and no update of the learner's row that concurrent writes would queue behind).
 create or replace function private.record_activity(p_learner_id uuid)
 returns void
 language sql
 set search_path = ''
 as $$
-  insert into public.learner_activity_days (learner_id, day)
-  select id, (now() at time zone time_zone)::date from public.learners where id = p_learner_id
-  on conflict do nothing;
-
-  with days as (
+  with today as (
+    insert into public.learner_activity_days (learner_id, day)
+    select id, (now() at time zone time_zone)::date from public.learners where id = p_learner_id
+    on conflict do nothing
+    returning day
+  ),
+  days as (
     select day, row_number() over (order by day desc) - 1 as back
     from (select day from public.learner_activity_days where learner_id = p_learner_id
+          union select day from today
           order by day desc limit 3660) recent
   )
   update public.learners set
     streak_days = (select count(*) from days where day = (select max(day) from days) - back::integer),
     last_active_on = (select max(day) from days)
-  where id = p_learner_id;
+  where id = p_learner_id and exists (select 1 from today);
 $$;
 
 -- A streak is broken once a whole day has passed without progress (in the learner's zone).
