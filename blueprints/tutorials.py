@@ -7,7 +7,8 @@ from flask import Blueprint, request
 from blueprints.identity import current_learner
 from extensions import rate_limit
 from schemas import json_body, load
-from schemas.tutorials import chapter_schema, learner_body_schema, learner_query_schema, quiz_schema
+from schemas.progress import learner_query_schema
+from schemas.tutorials import chapter_schema, learner_body_schema, quiz_schema
 from services import tutorials
 from services.errors import ValidationFailed
 

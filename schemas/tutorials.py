@@ -36,11 +36,6 @@ class QuizSchema(LearnerBodySchema):
             raise ValidationError("Score must be between 0 and maxScore.", "score")
 
 
-class LearnerQuerySchema(Schema):
-    userId = fields.String()
-
-
 learner_body_schema = LearnerBodySchema()
 chapter_schema = ChapterSchema()
 quiz_schema = QuizSchema()
-learner_query_schema = LearnerQuerySchema()

@@ -139,6 +139,23 @@ as $$
     and lp.lesson_id in (select (r ->> 'lesson_id')::uuid from jsonb_array_elements(p_rows) r);
 $$;
 
+-- lastLessonId: the newest client time wins; equal times are settled by the larger id, so that
+-- the order saves (or a claim) arrive in never matters.
+create or replace function private.merge_last_lesson(
+  p_learner_id uuid, p_course_id uuid, p_lesson_id uuid, p_clock timestamptz)
+returns void
+language sql
+set search_path = ''
+as $$
+  insert into public.course_documents as d (learner_id, course_id, last_lesson_id, last_lesson_clock)
+  values (p_learner_id, p_course_id, p_lesson_id, p_clock)
+  on conflict (learner_id, course_id) do update set
+    last_lesson_id = excluded.last_lesson_id, last_lesson_clock = excluded.last_lesson_clock, updated_at = now()
+  where excluded.last_lesson_id is not null
+    and (d.last_lesson_clock is null
+         or (excluded.last_lesson_clock, excluded.last_lesson_id::text) > (d.last_lesson_clock, d.last_lesson_id::text));
+$$;
+
 -- Merge one saved document into the learner's rows. Shared by save and claim.
 -- Returns the lesson ids it ignored because they are no longer published.
 create or replace function private.merge_document(
@@ -189,15 +206,7 @@ begin
     'lesson_id', lesson_id, 'device_id', p_device_id, 'seconds', seconds)), '[]'))
   from pg_temp.incoming_lessons where seconds is not null;
 
-  -- lastLessonId: the newest client time wins; equal times are settled by the larger id, so
-  -- that the order saves arrive in never matters.
-  if p_progress ->> 'lastLessonId' is not null then
-    update public.course_documents d
-    set last_lesson_id = (p_progress ->> 'lastLessonId')::uuid, last_lesson_clock = p_clock
-    where d.learner_id = p_learner_id and d.course_id = p_course_id
-      and (d.last_lesson_clock is null
-           or (p_clock, (p_progress ->> 'lastLessonId')) > (d.last_lesson_clock, d.last_lesson_id::text));
-  end if;
+  perform private.merge_last_lesson(p_learner_id, p_course_id, (p_progress ->> 'lastLessonId')::uuid, p_clock);
   update public.course_documents set updated_at = now()
   where learner_id = p_learner_id and course_id = p_course_id;
   return v_ignored;
@@ -384,13 +393,8 @@ begin
     'lesson_id', lesson_id, 'device_id', device_id, 'seconds', seconds)), '[]'))
   from public.lesson_device_time where learner_id = p_browser_id;
 
-  insert into public.course_documents as d (learner_id, course_id, last_lesson_id, last_lesson_clock)
-  select p_account_id, course_id, last_lesson_id, last_lesson_clock
-  from public.course_documents where learner_id = p_browser_id
-  on conflict (learner_id, course_id) do update set
-    last_lesson_id = excluded.last_lesson_id, last_lesson_clock = excluded.last_lesson_clock, updated_at = now()
-  where d.last_lesson_clock is null
-     or (excluded.last_lesson_clock, excluded.last_lesson_id::text) > (d.last_lesson_clock, d.last_lesson_id::text);
+  perform private.merge_last_lesson(p_account_id, course_id, last_lesson_id, last_lesson_clock)
+  from public.course_documents where learner_id = p_browser_id;
 
   insert into public.exercise_progress (learner_id, exercise_id, status, completed_at, progress_percentage, score, data, last_accessed_at)
   select p_account_id, exercise_id, status, completed_at, progress_percentage, score, data, last_accessed_at
