@@ -28,12 +28,14 @@ create policy "Learners can see their own learner row"
 -- learners must have registered (or the service runs in open mode and registers them here).
 create or replace function private.ensure_learner(p_learner_id uuid, p_kind text)
 returns void
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
+begin
   insert into public.learners (id, kind) values (p_learner_id, p_kind)
   on conflict (id) do nothing;
+end;
 $$;
 revoke execute on function private.ensure_learner(uuid, text) from public, anon, authenticated;
 

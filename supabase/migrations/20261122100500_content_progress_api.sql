@@ -6,80 +6,92 @@
 
 create or replace function private.content_type_of(p_content_id uuid)
 returns text
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select coalesce(
-    (select 'lesson' from public.lessons where id = p_content_id),
-    (select 'exercise' from public.exercises where id = p_content_id),
-    (select 'module' from public.modules where id = p_content_id),
-    (select 'course' from public.courses where id = p_content_id),
-    (select 'theme' from public.themes where id = p_content_id));
+begin
+  return (
+    select coalesce(
+      (select 'lesson' from public.lessons where id = p_content_id),
+      (select 'exercise' from public.exercises where id = p_content_id),
+      (select 'module' from public.modules where id = p_content_id),
+      (select 'course' from public.courses where id = p_content_id),
+      (select 'theme' from public.themes where id = p_content_id)));
+end;
 $$;
 
 create or replace function private.exercise_item(p_learner_id uuid, p_exercise_id uuid)
 returns jsonb
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select jsonb_build_object(
-    'contentId', p_exercise_id,
-    'contentType', 'exercise',
-    'status', coalesce(ep.status, 'not-started'),
-    'progressPercentage', coalesce(ep.progress_percentage, 0),
-    'score', ep.score,
-    'data', ep.data,
-    'completedAt', private.iso(ep.completed_at),
-    'lastAccessedAt', private.iso(ep.last_accessed_at))
-  from (select 1) one
-  left join public.exercise_progress ep on ep.learner_id = p_learner_id and ep.exercise_id = p_exercise_id;
+begin
+  return (
+    select jsonb_build_object(
+      'contentId', p_exercise_id,
+      'contentType', 'exercise',
+      'status', coalesce(ep.status, 'not-started'),
+      'progressPercentage', coalesce(ep.progress_percentage, 0),
+      'score', ep.score,
+      'data', ep.data,
+      'completedAt', private.iso(ep.completed_at),
+      'lastAccessedAt', private.iso(ep.last_accessed_at))
+    from (select 1) one
+    left join public.exercise_progress ep on ep.learner_id = p_learner_id and ep.exercise_id = p_exercise_id);
+end;
 $$;
 
 create or replace function private.container_item(p_learner_id uuid, p_content_id uuid, p_content_type text)
 returns jsonb
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  with rollup as (
-    select case p_content_type
-      when 'module' then private.module_rollup(p_learner_id, p_content_id)
-      when 'course' then private.course_rollup(p_learner_id, p_content_id)
-      else private.theme_rollup(p_learner_id, p_content_id) end as r
-  ),
-  lessons as (
-    select max(lp.completed_at) as last_completed, max(lp.last_accessed_at) as last_accessed
-    from public.lesson_catalog lc
-    join public.lesson_progress lp on lp.learner_id = p_learner_id and lp.lesson_id = lc.lesson_id
-    where lc.counts and p_content_id in (lc.module_id, lc.course_id, lc.theme_id)
-  )
-  select jsonb_build_object(
-    'contentId', p_content_id,
-    'contentType', p_content_type,
-    'status', r ->> 'status',
-    'progressPercentage', (r ->> 'percent')::int,
-    'completedCount', (r ->> 'completedCount')::int,
-    'totalCount', (r ->> 'totalCount')::int,
-    'score', null,
-    'data', v.data,
-    'completedAt', case when r ->> 'status' = 'completed' then private.iso(l.last_completed) end,
-    'lastAccessedAt', private.iso(greatest(v.last_accessed_at, l.last_accessed)))
-  from rollup, lessons l
-  left join public.content_visits v on v.learner_id = p_learner_id and v.content_id = p_content_id;
+begin
+  return (
+    with rollup as (
+      select case p_content_type
+        when 'module' then private.module_rollup(p_learner_id, p_content_id)
+        when 'course' then private.course_rollup(p_learner_id, p_content_id)
+        else private.theme_rollup(p_learner_id, p_content_id) end as r
+    ),
+    lessons as (
+      select max(lp.completed_at) as last_completed, max(lp.last_accessed_at) as last_accessed
+      from public.lesson_catalog lc
+      join public.lesson_progress lp on lp.learner_id = p_learner_id and lp.lesson_id = lc.lesson_id
+      where lc.counts and p_content_id in (lc.module_id, lc.course_id, lc.theme_id)
+    )
+    select jsonb_build_object(
+      'contentId', p_content_id,
+      'contentType', p_content_type,
+      'status', r ->> 'status',
+      'progressPercentage', (r ->> 'percent')::int,
+      'completedCount', (r ->> 'completedCount')::int,
+      'totalCount', (r ->> 'totalCount')::int,
+      'score', null,
+      'data', v.data,
+      'completedAt', case when r ->> 'status' = 'completed' then private.iso(l.last_completed) end,
+      'lastAccessedAt', private.iso(greatest(v.last_accessed_at, l.last_accessed)))
+    from rollup, lessons l
+    left join public.content_visits v on v.learner_id = p_learner_id and v.content_id = p_content_id);
+end;
 $$;
 
 create or replace function private.content_item(p_learner_id uuid, p_content_id uuid, p_content_type text)
 returns jsonb
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select case p_content_type
-    when 'lesson' then private.lesson_item(p_learner_id, p_content_id)
-    when 'exercise' then private.exercise_item(p_learner_id, p_content_id)
-    else private.container_item(p_learner_id, p_content_id, p_content_type) end;
+begin
+  return (
+    select case p_content_type
+      when 'lesson' then private.lesson_item(p_learner_id, p_content_id)
+      when 'exercise' then private.exercise_item(p_learner_id, p_content_id)
+      else private.container_item(p_learner_id, p_content_id, p_content_type) end);
+end;
 $$;
 
 /** Section - Writes */
@@ -249,31 +261,34 @@ grant execute on function public.content_progress(uuid, uuid) to service_role;
 -- course and theme they have progress in, rolled up.
 create or replace function public.learner_progress(p_learner_id uuid)
 returns jsonb
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  with lessons as (
-    select lp.lesson_id, lc.module_id, lc.course_id, lc.theme_id
-    from public.lesson_progress lp join public.lesson_catalog lc on lc.lesson_id = lp.lesson_id
-    where lp.learner_id = p_learner_id
-  ),
-  items as (
-    select 1 as rank, private.lesson_item(p_learner_id, lesson_id) as item from lessons
-    union all
-    select 2, private.exercise_item(p_learner_id, exercise_id)
-      from public.exercise_progress where learner_id = p_learner_id
-    union all
-    select 3, private.container_item(p_learner_id, id, type) from (
-      select module_id as id, 'module' as type from lessons
-      union select course_id, 'course' from lessons
-      union select theme_id, 'theme' from lessons where theme_id is not null
-      union select content_id, content_type from public.content_visits where learner_id = p_learner_id
-    ) containers
-  )
-  select jsonb_build_object('items', coalesce(jsonb_agg(item order by rank, item ->> 'lastAccessedAt' desc nulls last), '[]'))
-  from items;
+begin
+  return (
+    with lessons as (
+      select lp.lesson_id, lc.module_id, lc.course_id, lc.theme_id
+      from public.lesson_progress lp join public.lesson_catalog lc on lc.lesson_id = lp.lesson_id
+      where lp.learner_id = p_learner_id
+    ),
+    items as (
+      select 1 as rank, private.lesson_item(p_learner_id, lesson_id) as item from lessons
+      union all
+      select 2, private.exercise_item(p_learner_id, exercise_id)
+        from public.exercise_progress where learner_id = p_learner_id
+      union all
+      select 3, private.container_item(p_learner_id, id, type) from (
+        select module_id as id, 'module' as type from lessons
+        union select course_id, 'course' from lessons
+        union select theme_id, 'theme' from lessons where theme_id is not null
+        union select content_id, content_type from public.content_visits where learner_id = p_learner_id
+      ) containers
+    )
+    select jsonb_build_object('items', coalesce(jsonb_agg(item order by rank, item ->> 'lastAccessedAt' desc nulls last), '[]'))
+    from items);
+end;
 $$;
 revoke execute on function public.learner_progress(uuid) from public, anon, authenticated;
 grant execute on function public.learner_progress(uuid) to service_role;
@@ -284,34 +299,37 @@ grant execute on function public.learner_progress(uuid) to service_role;
 -- lesson to resume (the most recently opened one not yet completed).
 create or replace function private.course_navigation(p_learner_id uuid, p_course_id uuid)
 returns jsonb
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select jsonb_build_object(
-    -- The prerequisite check runs over the open lessons already in catalog order and stops at
-    -- the first unlocked one (in the outer query, after the sort), not over every lesson.
-    'next', (
-      select jsonb_build_object('lessonId', open.lesson_id, 'moduleId', open.module_id, 'title', open.title)
-      from (
-        select lc.lesson_id, lc.module_id, lc.title
-        from public.lesson_catalog lc
-        left join public.lesson_progress lp on lp.learner_id = p_learner_id and lp.lesson_id = lc.lesson_id
-        where lc.course_id = p_course_id and lc.counts and lp.completed_at is null
-        order by lc.module_position, lc.position, lc.lesson_id
-        offset 0
-      ) open
-      where jsonb_array_length(private.missing_prerequisites(p_learner_id, open.lesson_id)) = 0
-      limit 1),
-    'resume', (
-      select jsonb_build_object('lessonId', lc.lesson_id, 'moduleId', lc.module_id, 'title', lc.title,
-                                'lastAccessedAt', private.iso(lp.last_accessed_at))
-      from public.lesson_progress lp
-      join public.lesson_catalog lc on lc.lesson_id = lp.lesson_id
-      where lp.learner_id = p_learner_id and lc.course_id = p_course_id and lc.counts
-        and lp.completed_at is null
-      order by lp.last_accessed_at desc
-      limit 1));
+begin
+  return (
+    select jsonb_build_object(
+      -- The prerequisite check runs over the open lessons already in catalog order and stops at
+      -- the first unlocked one (in the outer query, after the sort), not over every lesson.
+      'next', (
+        select jsonb_build_object('lessonId', open.lesson_id, 'moduleId', open.module_id, 'title', open.title)
+        from (
+          select lc.lesson_id, lc.module_id, lc.title
+          from public.lesson_catalog lc
+          left join public.lesson_progress lp on lp.learner_id = p_learner_id and lp.lesson_id = lc.lesson_id
+          where lc.course_id = p_course_id and lc.counts and lp.completed_at is null
+          order by lc.module_position, lc.position, lc.lesson_id
+          offset 0
+        ) open
+        where jsonb_array_length(private.missing_prerequisites(p_learner_id, open.lesson_id)) = 0
+        limit 1),
+      'resume', (
+        select jsonb_build_object('lessonId', lc.lesson_id, 'moduleId', lc.module_id, 'title', lc.title,
+                                  'lastAccessedAt', private.iso(lp.last_accessed_at))
+        from public.lesson_progress lp
+        join public.lesson_catalog lc on lc.lesson_id = lp.lesson_id
+        where lp.learner_id = p_learner_id and lc.course_id = p_course_id and lc.counts
+          and lp.completed_at is null
+        order by lp.last_accessed_at desc
+        limit 1)));
+end;
 $$;
 
 create or replace function private.require_course(p_course_id uuid)

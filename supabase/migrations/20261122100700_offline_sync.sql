@@ -50,61 +50,67 @@ create policy "Save history is visible to its learner"
 -- The document of seed 000, version 2 (a superset of version 1), built from the shared rows.
 create or replace function private.progress_document(p_learner_id uuid, p_course_id uuid)
 returns jsonb
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  with lessons as (
-    select lp.lesson_id, lp.completed_at, lp.time_spent_seconds, lp.updated_at,
-           lc.module_position, lc.position
-    from public.lesson_progress lp
-    join public.lesson_catalog lc on lc.lesson_id = lp.lesson_id
-    where lp.learner_id = p_learner_id and lc.course_id = p_course_id
-  ),
-  doc as (
-    select last_lesson_id, updated_at from public.course_documents
-    where learner_id = p_learner_id and course_id = p_course_id
-  )
-  select case when exists (select 1 from lessons) or exists (select 1 from doc where last_lesson_id is not null)
-  then jsonb_build_object(
-    'version', 2,
-    'completedLessonIds', coalesce((select jsonb_agg(lesson_id order by module_position, position, lesson_id)
-                                    from lessons where completed_at is not null), '[]'),
-    'lastLessonId', (select last_lesson_id from doc),
-    'lessonTimes', coalesce((select jsonb_object_agg(lesson_id, time_spent_seconds)
-                             from lessons where time_spent_seconds > 0), '{}'),
-    'timeSpentSeconds', coalesce((select sum(time_spent_seconds) from lessons), 0),
-    'completedAt', coalesce((select jsonb_object_agg(lesson_id, private.iso(completed_at))
-                             from lessons where completed_at is not null), '{}'),
-    'updatedAt', private.iso(greatest((select updated_at from doc), (select max(updated_at) from lessons))))
-  end;
+begin
+  return (
+    with lessons as (
+      select lp.lesson_id, lp.completed_at, lp.time_spent_seconds, lp.updated_at,
+             lc.module_position, lc.position
+      from public.lesson_progress lp
+      join public.lesson_catalog lc on lc.lesson_id = lp.lesson_id
+      where lp.learner_id = p_learner_id and lc.course_id = p_course_id
+    ),
+    doc as (
+      select last_lesson_id, updated_at from public.course_documents
+      where learner_id = p_learner_id and course_id = p_course_id
+    )
+    select case when exists (select 1 from lessons) or exists (select 1 from doc where last_lesson_id is not null)
+    then jsonb_build_object(
+      'version', 2,
+      'completedLessonIds', coalesce((select jsonb_agg(lesson_id order by module_position, position, lesson_id)
+                                      from lessons where completed_at is not null), '[]'),
+      'lastLessonId', (select last_lesson_id from doc),
+      'lessonTimes', coalesce((select jsonb_object_agg(lesson_id, time_spent_seconds)
+                               from lessons where time_spent_seconds > 0), '{}'),
+      'timeSpentSeconds', coalesce((select sum(time_spent_seconds) from lessons), 0),
+      'completedAt', coalesce((select jsonb_object_agg(lesson_id, private.iso(completed_at))
+                               from lessons where completed_at is not null), '{}'),
+      'updatedAt', private.iso(greatest((select updated_at from doc), (select max(updated_at) from lessons))))
+    end);
+end;
 $$;
 
 -- Every lesson id a payload names that is not a lesson of the course, as 400 details.
 create or replace function private.unknown_lesson_fields(p_course_id uuid, p_progress jsonb)
 returns jsonb
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  with named as (
-    select 'completedLessonIds' as field, value #>> '{}' as id
-      from jsonb_array_elements(coalesce(p_progress -> 'completedLessonIds', '[]'))
-    union all select 'lessonTimes', key from jsonb_each(coalesce(p_progress -> 'lessonTimes', '{}'))
-    union all select 'completedAt', key from jsonb_each(coalesce(p_progress -> 'completedAt', '{}'))
-    union all select 'unmarkedAt', key from jsonb_each(coalesce(p_progress -> 'unmarkedAt', '{}'))
-    union all select 'lastLessonId', p_progress ->> 'lastLessonId' where p_progress ->> 'lastLessonId' is not null
-  ),
-  unknown as (
-    select field, id from named
-    where case when id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-               then not exists (select 1 from public.lesson_catalog lc
-                                where lc.lesson_id = id::uuid and lc.course_id = p_course_id)
-               else true end
-  )
-  select coalesce(jsonb_object_agg(field, messages), '{}')
-  from (select field, jsonb_agg(format('Not a lesson of this course: %s', id) order by id) as messages
-        from unknown group by field) f;
+begin
+  return (
+    with named as (
+      select 'completedLessonIds' as field, value #>> '{}' as id
+        from jsonb_array_elements(coalesce(p_progress -> 'completedLessonIds', '[]'))
+      union all select 'lessonTimes', key from jsonb_each(coalesce(p_progress -> 'lessonTimes', '{}'))
+      union all select 'completedAt', key from jsonb_each(coalesce(p_progress -> 'completedAt', '{}'))
+      union all select 'unmarkedAt', key from jsonb_each(coalesce(p_progress -> 'unmarkedAt', '{}'))
+      union all select 'lastLessonId', p_progress ->> 'lastLessonId' where p_progress ->> 'lastLessonId' is not null
+    ),
+    unknown as (
+      select field, id from named
+      where case when id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                 then not exists (select 1 from public.lesson_catalog lc
+                                  where lc.lesson_id = id::uuid and lc.course_id = p_course_id)
+                 else true end
+    )
+    select coalesce(jsonb_object_agg(field, messages), '{}')
+    from (select field, jsonb_agg(format('Not a lesson of this course: %s', id) order by id) as messages
+          from unknown group by field) f);
+end;
 $$;
 
 -- A client clock: never trusted beyond the server's own, absent means now.
@@ -112,19 +118,19 @@ create or replace function private.client_clock(p_value text)
 returns timestamptz
 language sql
 stable
-set search_path = ''
-as $$
+begin atomic
   select least(coalesce(p_value::timestamptz, now()), now());
-$$;
+end;
 
 -- Each device's running total per lesson: the largest counts (a re-sent counter never adds),
 -- and a lesson's time is the sum over its devices. Rows: [{lesson_id, device_id, seconds}];
 -- the lessons' progress rows must exist.
 create or replace function private.record_device_time(p_learner_id uuid, p_rows jsonb)
 returns void
-language sql
+language plpgsql
 set search_path = ''
 as $$
+begin
   insert into public.lesson_device_time as t (learner_id, lesson_id, device_id, seconds)
   select p_learner_id, (r ->> 'lesson_id')::uuid, r ->> 'device_id', (r ->> 'seconds')::integer
   from jsonb_array_elements(p_rows) r
@@ -137,6 +143,7 @@ as $$
                             where t.learner_id = lp.learner_id and t.lesson_id = lp.lesson_id)
   where lp.learner_id = p_learner_id
     and lp.lesson_id in (select (r ->> 'lesson_id')::uuid from jsonb_array_elements(p_rows) r);
+end;
 $$;
 
 -- lastLessonId: the newest client time wins; equal times are settled by the larger id, so that
@@ -144,9 +151,10 @@ $$;
 create or replace function private.merge_last_lesson(
   p_learner_id uuid, p_course_id uuid, p_lesson_id uuid, p_clock timestamptz)
 returns void
-language sql
+language plpgsql
 set search_path = ''
 as $$
+begin
   insert into public.course_documents as d (learner_id, course_id, last_lesson_id, last_lesson_clock)
   values (p_learner_id, p_course_id, p_lesson_id, p_clock)
   on conflict (learner_id, course_id) do update set
@@ -154,6 +162,7 @@ as $$
   where excluded.last_lesson_id is not null
     and (d.last_lesson_clock is null
          or (excluded.last_lesson_clock, excluded.last_lesson_id::text) > (d.last_lesson_clock, d.last_lesson_id::text));
+end;
 $$;
 
 -- Merge one saved document into the learner's rows. Shared by save and claim.
@@ -278,12 +287,15 @@ grant execute on function public.save_progress_document(uuid, text, uuid, jsonb,
 
 create or replace function public.get_progress_document(p_learner_id uuid, p_course_id uuid)
 returns jsonb
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select jsonb_build_object('progress', private.progress_document(p_learner_id, p_course_id));
+begin
+  return (
+    select jsonb_build_object('progress', private.progress_document(p_learner_id, p_course_id)));
+end;
 $$;
 revoke execute on function public.get_progress_document(uuid, uuid) from public, anon, authenticated;
 grant execute on function public.get_progress_document(uuid, uuid) to service_role;
@@ -291,25 +303,28 @@ grant execute on function public.get_progress_document(uuid, uuid) to service_ro
 -- Every course the learner has progress in, as seed 000 lists them.
 create or replace function public.list_progress_documents(p_learner_id uuid)
 returns jsonb
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  with courses as (
-    select lc.course_id from public.lesson_progress lp
-    join public.lesson_catalog lc on lc.lesson_id = lp.lesson_id
-    where lp.learner_id = p_learner_id
-    union
-    select course_id from public.course_documents where learner_id = p_learner_id
-  ),
-  docs as (
-    select course_id, private.progress_document(p_learner_id, course_id) as progress from courses
-  )
-  select jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object(
-      'course_id', course_id, 'progress', progress, 'updated_at', progress -> 'updatedAt')
-    order by progress ->> 'updatedAt' desc), '[]'))
-  from docs where progress is not null;
+begin
+  return (
+    with courses as (
+      select lc.course_id from public.lesson_progress lp
+      join public.lesson_catalog lc on lc.lesson_id = lp.lesson_id
+      where lp.learner_id = p_learner_id
+      union
+      select course_id from public.course_documents where learner_id = p_learner_id
+    ),
+    docs as (
+      select course_id, private.progress_document(p_learner_id, course_id) as progress from courses
+    )
+    select jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object(
+        'course_id', course_id, 'progress', progress, 'updated_at', progress -> 'updatedAt')
+      order by progress ->> 'updatedAt' desc), '[]'))
+    from docs where progress is not null);
+end;
 $$;
 revoke execute on function public.list_progress_documents(uuid) from public, anon, authenticated;
 grant execute on function public.list_progress_documents(uuid) to service_role;
@@ -342,17 +357,20 @@ grant execute on function public.delete_progress_document(uuid, uuid) to service
 
 create or replace function public.progress_history(p_learner_id uuid, p_course_id uuid, p_limit integer default 100)
 returns jsonb
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object(
-      'deviceId', device_id, 'before', before, 'incoming', incoming, 'after', after,
-      'createdAt', private.iso(created_at)) order by created_at desc, id desc), '[]'))
-  from (select * from public.progress_history
-        where learner_id = p_learner_id and course_id = p_course_id
-        order by created_at desc, id desc limit p_limit) h;
+begin
+  return (
+    select jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object(
+        'deviceId', device_id, 'before', before, 'incoming', incoming, 'after', after,
+        'createdAt', private.iso(created_at)) order by created_at desc, id desc), '[]'))
+    from (select * from public.progress_history
+          where learner_id = p_learner_id and course_id = p_course_id
+          order by created_at desc, id desc limit p_limit) h);
+end;
 $$;
 revoke execute on function public.progress_history(uuid, uuid, integer) from public, anon, authenticated;
 grant execute on function public.progress_history(uuid, uuid, integer) to service_role;

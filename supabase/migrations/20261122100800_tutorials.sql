@@ -179,61 +179,64 @@ $$;
 -- Seed 002's progress object for a learner and tutorial course.
 create or replace function private.tutorial_state(p_learner_id uuid, p_key text, p_course public.courses)
 returns jsonb
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  with chapters as (
-    select l.id, coalesce(l.external_key, l.id::text) as chapter_id, l.position, m.position as module_position
-    from public.lessons l join public.modules m on m.id = l.module_id
-    where m.course_id = p_course.id and l.published and m.published
-  ),
-  progress as (
-    select c.chapter_id, c.position, c.module_position, lp.watch_seconds, lp.completed_at,
-           lp.last_position_seconds, lp.last_accessed_at
-    from chapters c join public.lesson_progress lp on lp.lesson_id = c.id and lp.learner_id = p_learner_id
-  ),
-  quizzes as (
-    select quiz_key, max(score) as score, max(max_score) as max_score, bool_or(passed) as passed,
-           count(*) as attempts, max(created_at) as completed_at
-    from public.quiz_attempts
-    where learner_id = p_learner_id and course_id = p_course.id and not archived
-    group by quiz_key
-  ),
-  totals as (
-    select
-      (select count(*) from progress where completed_at is not null) as done,
-      case when p_course.source = 'catalog' then (select count(*) from chapters)
-           else greatest(p_course.declared_lesson_count, (select count(*) from chapters)) end as total,
-      -- Catalog quizzes must all be passed; for other tutorials, every quiz taken.
-      case when p_course.source = 'catalog' then not exists (
-             select 1 from public.exercises e join public.lesson_catalog lc on lc.lesson_id = e.lesson_id
-             where lc.course_id = p_course.id and lc.counts and e.kind = 'quiz' and e.published
-               and not exists (select 1 from quizzes q where q.quiz_key = e.id::text and q.passed))
-           else not exists (select 1 from quizzes where not passed) end as quizzes_passed
-  ),
-  certificate as (
-    select id from public.certificates
-    where learner_id = p_learner_id and course_id = p_course.id and revoked_at is null
-  )
-  select jsonb_build_object(
-    'tutorialId', p_key,
-    'userId', p_learner_id,
-    'completionPercentage', least(100, private.percent(t.done, t.total)),
-    'chaptersCompleted', t.done,
-    'totalChapters', t.total,
-    'chapterProgress', coalesce((select jsonb_agg(jsonb_build_object(
-        'chapterId', chapter_id, 'watchTime', watch_seconds, 'completed', completed_at is not null,
-        'lastPosition', coalesce(last_position_seconds, 0)) order by module_position, position) from progress), '[]'),
-    'quizScores', coalesce((select jsonb_agg(jsonb_build_object(
-        'quizId', quiz_key, 'score', score, 'maxScore', max_score, 'passed', passed,
-        'attempts', attempts, 'completedAt', private.iso(completed_at)) order by quiz_key) from quizzes), '[]'),
-    'certificateEligible', private.percent(t.done, t.total) >= 95 and t.quizzes_passed,
-    'certificateEarned', exists (select 1 from certificate),
-    'certificateId', (select id from certificate),
-    'totalWatchTime', coalesce((select sum(watch_seconds) from progress), 0),
-    'lastWatchedAt', (select private.iso(max(last_accessed_at)) from progress))
-  from totals t;
+begin
+  return (
+    with chapters as (
+      select l.id, coalesce(l.external_key, l.id::text) as chapter_id, l.position, m.position as module_position
+      from public.lessons l join public.modules m on m.id = l.module_id
+      where m.course_id = p_course.id and l.published and m.published
+    ),
+    progress as (
+      select c.chapter_id, c.position, c.module_position, lp.watch_seconds, lp.completed_at,
+             lp.last_position_seconds, lp.last_accessed_at
+      from chapters c join public.lesson_progress lp on lp.lesson_id = c.id and lp.learner_id = p_learner_id
+    ),
+    quizzes as (
+      select quiz_key, max(score) as score, max(max_score) as max_score, bool_or(passed) as passed,
+             count(*) as attempts, max(created_at) as completed_at
+      from public.quiz_attempts
+      where learner_id = p_learner_id and course_id = p_course.id and not archived
+      group by quiz_key
+    ),
+    totals as (
+      select
+        (select count(*) from progress where completed_at is not null) as done,
+        case when p_course.source = 'catalog' then (select count(*) from chapters)
+             else greatest(p_course.declared_lesson_count, (select count(*) from chapters)) end as total,
+        -- Catalog quizzes must all be passed; for other tutorials, every quiz taken.
+        case when p_course.source = 'catalog' then not exists (
+               select 1 from public.exercises e join public.lesson_catalog lc on lc.lesson_id = e.lesson_id
+               where lc.course_id = p_course.id and lc.counts and e.kind = 'quiz' and e.published
+                 and not exists (select 1 from quizzes q where q.quiz_key = e.id::text and q.passed))
+             else not exists (select 1 from quizzes where not passed) end as quizzes_passed
+    ),
+    certificate as (
+      select id from public.certificates
+      where learner_id = p_learner_id and course_id = p_course.id and revoked_at is null
+    )
+    select jsonb_build_object(
+      'tutorialId', p_key,
+      'userId', p_learner_id,
+      'completionPercentage', least(100, private.percent(t.done, t.total)),
+      'chaptersCompleted', t.done,
+      'totalChapters', t.total,
+      'chapterProgress', coalesce((select jsonb_agg(jsonb_build_object(
+          'chapterId', chapter_id, 'watchTime', watch_seconds, 'completed', completed_at is not null,
+          'lastPosition', coalesce(last_position_seconds, 0)) order by module_position, position) from progress), '[]'),
+      'quizScores', coalesce((select jsonb_agg(jsonb_build_object(
+          'quizId', quiz_key, 'score', score, 'maxScore', max_score, 'passed', passed,
+          'attempts', attempts, 'completedAt', private.iso(completed_at)) order by quiz_key) from quizzes), '[]'),
+      'certificateEligible', private.percent(t.done, t.total) >= 95 and t.quizzes_passed,
+      'certificateEarned', exists (select 1 from certificate),
+      'certificateId', (select id from certificate),
+      'totalWatchTime', coalesce((select sum(watch_seconds) from progress), 0),
+      'lastWatchedAt', (select private.iso(max(last_accessed_at)) from progress))
+    from totals t);
+end;
 $$;
 
 -- The default body for a tutorial with nothing stored (and for unknown ids).
@@ -241,13 +244,12 @@ create or replace function private.empty_tutorial_state(p_learner_id uuid, p_key
 returns jsonb
 language sql
 stable
-set search_path = ''
-as $$
+begin atomic
   select jsonb_build_object('tutorialId', p_key, 'userId', p_learner_id, 'completionPercentage', 0,
     'chaptersCompleted', 0, 'totalChapters', 0, 'chapterProgress', '[]'::jsonb, 'quizScores', '[]'::jsonb,
     'certificateEligible', false, 'certificateEarned', false, 'certificateId', null,
     'totalWatchTime', 0, 'lastWatchedAt', null);
-$$;
+end;
 
 -- Tutorials of the catalog follow its access rules (premium needs enrollment).
 create or replace function private.require_tutorial_access(p_learner_id uuid, p_learner_kind text, p_course public.courses)

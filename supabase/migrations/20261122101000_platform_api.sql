@@ -8,9 +8,10 @@
 -- window query, and no update of the learner's row that concurrent writes would queue behind).
 create or replace function private.record_activity(p_learner_id uuid)
 returns void
-language sql
+language plpgsql
 set search_path = ''
 as $$
+begin
   with today as (
     insert into public.learner_activity_days (learner_id, day)
     select id, (now() at time zone time_zone)::date from public.learners where id = p_learner_id
@@ -27,6 +28,7 @@ as $$
     streak_days = (select count(*) from days where day = (select max(day) from days) - back::integer),
     last_active_on = (select max(day) from days)
   where id = p_learner_id and exists (select 1 from today);
+end;
 $$;
 
 -- A streak is broken once a whole day has passed without progress (in the learner's zone).
@@ -34,19 +36,27 @@ create or replace function private.current_streak(p_learner public.learners)
 returns integer
 language sql
 stable
-set search_path = ''
-as $$
+begin atomic
   select case when p_learner.last_active_on >= (now() at time zone p_learner.time_zone)::date - 1
               then p_learner.streak_days else 0 end;
-$$;
+end;
 
 -- Awards every active achievement whose criteria the learner now meets, each at most once, adds
--- its points and leaves a notification. Returns the achievements earned by this call.
+-- its points and leaves a notification. Returns the achievements earned by this call. Most writes
+-- find every achievement earned already, or none met, and stop after one indexed probe.
 create or replace function private.check_achievements(p_learner_id uuid)
 returns jsonb
-language sql
+language plpgsql
 set search_path = ''
 as $$
+declare
+  v_earned jsonb;
+begin
+  if not exists (select 1 from public.achievements a
+                 where a.is_active and not exists (select 1 from public.user_achievements ua
+                                                   where ua.learner_id = p_learner_id and ua.achievement_id = a.id)) then
+    return '[]';
+  end if;
   with stats as (
     select
       (select count(*) from public.enrollments where learner_id = p_learner_id and completed_at is not null) as courses,
@@ -58,7 +68,10 @@ as $$
   ),
   met as (
     select a.* from public.achievements a, stats s
-    where a.is_active and case a.criteria ->> 'type'
+    where a.is_active
+      and not exists (select 1 from public.user_achievements ua
+                      where ua.learner_id = p_learner_id and ua.achievement_id = a.id)
+      and case a.criteria ->> 'type'
       when 'courses_completed' then s.courses >= (a.criteria ->> 'count')::bigint
       when 'quizzes_passed' then s.quizzes >= (a.criteria ->> 'count')::bigint
       when 'lessons_completed' then s.lessons >= (a.criteria ->> 'count')::bigint
@@ -87,7 +100,10 @@ as $$
   )
   select coalesce(jsonb_agg(jsonb_build_object('id', id, 'title', title, 'description', description, 'icon', icon,
     'badgeColor', badge_color, 'pointsValue', points_value, 'earnedAt', private.iso(earned_at)) order by title), '[]')
+  into v_earned
   from earned;
+  return v_earned;
+end;
 $$;
 
 -- What every progress write runs last, in its own transaction.

@@ -1,6 +1,6 @@
 -- Roll-ups, prerequisites and the completion functions, called as the service calls them.
 begin;
-select plan(16);
+select plan(20);
 
 select public.import_catalog($json${"themes": [{"id": "a1000000-0000-4000-8000-000000000001", "slug": "tap-theme", "title": "T",
   "courses": [{"id": "c1000000-0000-4000-8000-000000000001", "slug": "tap-course", "title": "C", "modules": [
@@ -48,6 +48,27 @@ select is(public.unmark_lesson_complete('11111111-1111-4111-8111-111111111111', 
 select throws_ok($$select public.update_content_progress('11111111-1111-4111-8111-111111111111', 'browser',
   'c1000000-0000-4000-8000-000000000001', 'course', 'completed')$$, 'PT409', null,
   'a course cannot be declared complete');
+
+-- The overall denominator is kept by triggers on the catalog: it must equal a fresh count after
+-- every kind of catalog edit.
+create temporary view totals_drift as
+select t.course_id from private.course_lesson_totals t
+where t.lessons <> (select count(*) from public.lesson_catalog lc where lc.course_id = t.course_id and lc.counts)
+union all
+select c.id from public.courses c where not exists (select 1 from private.course_lesson_totals t where t.course_id = c.id);
+select is((select lessons from private.course_lesson_totals where course_id = 'c1000000-0000-4000-8000-000000000001'),
+  3, 'the course has three counting lessons');
+insert into public.lessons (id, module_id, slug, title) values
+  ('e1000000-0000-4000-8000-000000000005', 'd1000000-0000-4000-8000-000000000002', 'l5', 'L5');
+update public.lessons set published = true where id = 'e1000000-0000-4000-8000-000000000003';
+select is_empty('select * from totals_drift', 'added and published lessons are counted');
+update public.modules set published = false where id = 'd1000000-0000-4000-8000-000000000002';
+update public.lessons set module_id = 'd1000000-0000-4000-8000-000000000002' where id = 'e1000000-0000-4000-8000-000000000001';
+select is_empty('select * from totals_drift', 'an unpublished module and a lesson moved into it are not');
+delete from public.modules where id = 'd1000000-0000-4000-8000-000000000001';
+update public.modules set published = true where id = 'd1000000-0000-4000-8000-000000000002';
+select is((select lessons from private.course_lesson_totals where course_id = 'c1000000-0000-4000-8000-000000000001'),
+  3, 'a deleted module takes its lessons out of the count (L1, L4, L5 remain)');
 
 select * from finish();
 rollback;
