@@ -25,6 +25,7 @@ from .supabase import rpc
 
 LEARNER_TOKEN_ISSUER = "learner-progress"
 ASYMMETRIC_ALGORITHMS = ("ES256", "RS256")
+VERIFIED_TOKENS_KEPT = 10_000  # per process; about 2 MB at most
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,23 @@ class TokenVerifier:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
         self._lock = threading.Lock()
+        self._verified: dict[str, tuple[Learner, float]] = {}
 
     # ----- verification ------------------------------------------------------------------------
     def verify(self, token: str) -> Learner:
+        """A browser sends the same token with every request: a token verified once is
+        remembered until it expires, which saves a signature check per request."""
+        remembered = self._verified.get(token)
+        if remembered and remembered[1] > time.time():
+            return remembered[0]
+        self._verified.pop(token, None)
+        learner, expires_at = self._verify(token)
+        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+            self._verified.clear()
+        self._verified[token] = (learner, expires_at)
+        return learner
+
+    def _verify(self, token: str) -> tuple[Learner, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
@@ -82,7 +97,7 @@ class TokenVerifier:
         except (ValueError, TypeError, AttributeError) as error:
             raise Unauthorized("The bearer token's subject is not a learner id.") from error
         kind = "browser" if claims.get("iss") == LEARNER_TOKEN_ISSUER else "account"
-        return Learner(learner_id, kind, bool(claims.get("is_anonymous", False)))
+        return Learner(learner_id, kind, bool(claims.get("is_anonymous", False))), float(claims["exp"])
 
     def _signing_key(self, kid: str | None, algorithm: str):
         key = self._cached_key(kid, refresh_if_missing=True)

@@ -126,3 +126,13 @@ def test_decoded_learner_token_claims(client):
     claims = jwt.decode(registered["token"], options={"verify_signature": False})
     assert claims["aud"] == "authenticated" and claims["role"] == "authenticated"
     assert claims["is_anonymous"] is True and claims["exp"] > time.time()
+
+
+def test_a_remembered_token_still_expires(client):
+    """Verified tokens are remembered per process, but never past their expiry."""
+    token = supabase_token(exp=int(time.time()) + 2)
+    assert identity(client, token).status_code == 200
+    assert identity(client, token).status_code == 200
+    time.sleep(max(0.0, jwt.decode(token, options={"verify_signature": False})["exp"] - time.time()) + 0.1)
+    response = identity(client, token)
+    assert response.status_code == 401 and "expired" in response.json["error"]
