@@ -54,4 +54,4 @@ select md5('bench-learner-' || n)::uuid, md5('bench-course-' || c)::uuid, 'final
 from bench_taking;
 
 commit;
-analyze public.lessons, public.modules, public.courses, public.learners, public.lesson_progress, public.enrollments, public.course_documents, public.quiz_attempts;
+vacuum analyze public.lessons, public.modules, public.courses, public.learners, public.lesson_progress, public.enrollments, public.course_documents, public.quiz_attempts;
