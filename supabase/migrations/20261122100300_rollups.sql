@@ -215,16 +215,20 @@ declare
 begin
   select array_agg(c.id) into v_accessible
   from public.courses c
-  where c.published
+  where c.published and c.source = 'catalog'
     and (not c.is_premium or exists (
       select 1 from public.enrollments e where e.learner_id = p_learner_id and e.course_id = c.id));
   select coalesce(sum(t.lessons), 0) into v_total
   from private.course_lesson_totals t where t.course_id = any (v_accessible);
+  -- The learner's rows drive: two key lookups per completed lesson (LIMIT keeps the planner
+  -- from hashing the whole lessons table instead), whatever the size of the catalog.
   select count(*) into v_completed
   from public.lesson_progress lp
-  where lp.learner_id = p_learner_id and lp.completed_at is not null
-    and exists (select 1 from public.lesson_catalog lc
-                where lc.lesson_id = lp.lesson_id and lc.counts and lc.course_id = any (v_accessible));
+  cross join lateral (
+    select 1 from public.lessons l join public.modules m on m.id = l.module_id
+    where l.id = lp.lesson_id and l.published and m.published and m.course_id = any (v_accessible)
+    limit 1) counting
+  where lp.learner_id = p_learner_id and lp.completed_at is not null;
   return jsonb_build_object(
     'percent', private.percent(v_completed, v_total),
     'completedCount', v_completed,

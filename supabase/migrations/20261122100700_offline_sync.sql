@@ -175,32 +175,34 @@ set search_path = ''
 as $$
 declare
   v_ignored jsonb;
+  v_incoming jsonb;  -- each lesson the document names, once: rows for jsonb_to_recordset below
 begin
-  create temporary table if not exists incoming_lessons (
-    lesson_id uuid primary key, completed_at timestamptz, unmarked_at timestamptz, seconds integer
-  ) on commit drop;
-  truncate pg_temp.incoming_lessons;
-
-  insert into pg_temp.incoming_lessons (lesson_id, completed_at, unmarked_at, seconds)
-  select id::uuid,
-         max(completed_at), max(unmarked_at), max(seconds)
+  -- (A jsonb value, not a temporary table: creating one per save rewrote the system catalogs
+  -- and threw away every cached plan that used it.)
+  select coalesce(jsonb_agg(jsonb_build_object('lesson_id', id, 'completed_at', completed_at,
+                                               'unmarked_at', unmarked_at, 'seconds', seconds)), '[]')
+  into v_incoming
   from (
-    select value #>> '{}' as id,
-           private.client_clock(coalesce(p_progress -> 'completedAt' ->> (value #>> '{}'), p_clock::text)) as completed_at,
-           null::timestamptz as unmarked_at, null::integer as seconds
-      from jsonb_array_elements(coalesce(p_progress -> 'completedLessonIds', '[]'))
-    union all
-    select key, null, private.client_clock(value #>> '{}'), null
-      from jsonb_each(coalesce(p_progress -> 'unmarkedAt', '{}'))
-    union all
-    select key, null, null, (value #>> '{}')::numeric::integer
-      from jsonb_each(coalesce(p_progress -> 'lessonTimes', '{}'))
-  ) named
-  group by id;
+    select id::uuid as id, max(completed_at) as completed_at, max(unmarked_at) as unmarked_at, max(seconds) as seconds
+    from (
+      select value #>> '{}' as id,
+             private.client_clock(coalesce(p_progress -> 'completedAt' ->> (value #>> '{}'), p_clock::text)) as completed_at,
+             null::timestamptz as unmarked_at, null::integer as seconds
+        from jsonb_array_elements(coalesce(p_progress -> 'completedLessonIds', '[]'))
+      union all
+      select key, null, private.client_clock(value #>> '{}'), null
+        from jsonb_each(coalesce(p_progress -> 'unmarkedAt', '{}'))
+      union all
+      select key, null, null, (value #>> '{}')::numeric::integer
+        from jsonb_each(coalesce(p_progress -> 'lessonTimes', '{}'))
+    ) named
+    group by id::uuid
+  ) grouped;
 
   -- Completions of lessons that stopped counting (unpublished) are not recorded; time is.
   select coalesce(jsonb_agg(i.lesson_id order by i.lesson_id), '[]') into v_ignored
-  from pg_temp.incoming_lessons i join public.lesson_catalog lc on lc.lesson_id = i.lesson_id
+  from jsonb_to_recordset(v_incoming) as i(lesson_id uuid, completed_at timestamptz, unmarked_at timestamptz, seconds integer)
+  join public.lesson_catalog lc on lc.lesson_id = i.lesson_id
   where not lc.counts and i.completed_at is not null;
 
   perform private.merge_lesson_progress(coalesce(jsonb_agg(
@@ -208,12 +210,13 @@ begin
       'learner_id', p_learner_id, 'lesson_id', i.lesson_id,
       'completion_clock', i.completed_at, 'first_completed_at', i.completed_at,
       'unmark_clock', i.unmarked_at, 'last_accessed_at', p_clock))), '[]'))
-  from pg_temp.incoming_lessons i
+  from jsonb_to_recordset(v_incoming) as i(lesson_id uuid, completed_at timestamptz, unmarked_at timestamptz, seconds integer)
   where i.completed_at is null or not (v_ignored @> to_jsonb(i.lesson_id));
 
   perform private.record_device_time(p_learner_id, coalesce(jsonb_agg(jsonb_build_object(
-    'lesson_id', lesson_id, 'device_id', p_device_id, 'seconds', seconds)), '[]'))
-  from pg_temp.incoming_lessons where seconds is not null;
+    'lesson_id', i.lesson_id, 'device_id', p_device_id, 'seconds', i.seconds)), '[]'))
+  from jsonb_to_recordset(v_incoming) as i(lesson_id uuid, completed_at timestamptz, unmarked_at timestamptz, seconds integer)
+  where i.seconds is not null;
 
   perform private.merge_last_lesson(p_learner_id, p_course_id, (p_progress ->> 'lastLessonId')::uuid, p_clock);
   update public.course_documents set updated_at = now()

@@ -48,6 +48,8 @@ create table public.certificates (
 
 /** Section - Indexes */
 create index quiz_attempts_learner_course on public.quiz_attempts (learner_id, course_id, quiz_key) where not archived;
+-- The achievement check counts a learner's passed quizzes, archived or not.
+create index quiz_attempts_learner_passed on public.quiz_attempts (learner_id) where passed;
 create index quiz_attempts_exercise_id on public.quiz_attempts (exercise_id);
 create index quiz_attempts_lesson_id on public.quiz_attempts (lesson_id);
 create index idempotency_keys_created_at on public.idempotency_keys (created_at);

@@ -61,10 +61,12 @@ begin
     select
       (select count(*) from public.enrollments where learner_id = p_learner_id and completed_at is not null) as courses,
       (select count(distinct (course_id, quiz_key)) from public.quiz_attempts where learner_id = p_learner_id and passed) as quizzes,
-      (select count(*) from public.lesson_progress where learner_id = p_learner_id and completed_at is not null) as lessons,
-      (select coalesce(sum(greatest(time_spent_seconds, watch_seconds)), 0) from public.lesson_progress
-        where learner_id = p_learner_id) as seconds,
+      lessons.completed as lessons,
+      lessons.seconds,
       (select private.current_streak(l) from public.learners l where l.id = p_learner_id) as streak
+    from (select count(*) filter (where completed_at is not null) as completed,
+                 coalesce(sum(greatest(time_spent_seconds, watch_seconds)), 0) as seconds
+          from public.lesson_progress where learner_id = p_learner_id) lessons
   ),
   met as (
     select a.* from public.achievements a, stats s
