@@ -4,7 +4,8 @@ dataset sizes built in SQL. The load generators are wrk (HTTP) and pgbench (SQL)
 
 Writes bench/results/results.json, bench/results/latency.png and the results section of
 BENCHMARKS.md, and says for each goal whether it was met. Settings: BENCH_SECONDS (10),
-BENCH_WARMUP (2), BENCH_CONNECTIONS (1,8,32), BENCH_DATASETS (S,L).
+BENCH_WARMUP (2), BENCH_CONNECTIONS (1,8,32), BENCH_DATASETS (S,L), BENCH_ROUNDS (5),
+BENCH_WORKLOADS (a filter on the workload names).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ RESULTS = BENCH / "results"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
 CONNECTIONS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "1,8,32").split(",")]
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 DATASETS = {
     # learners, courses, lessons per course, courses per learner, completed lessons per course
     "S": dict(learners=100, courses=10, lessons=20, courses_per_learner=10, lessons_per_course_done=10),
@@ -261,11 +263,24 @@ class Bench:
         return {"rps": len(latencies) / seconds, "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
                 "errors": failed + (result.returncode != 0), "requests": len(latencies)}
 
-    def measure(self, index: int, path: str, connections: int) -> dict:
-        run = self.pgbench if path == "sql" else None
+    def measure_once(self, index: int, path: str, connections: int, seconds: int) -> dict:
+        if path == "sql":
+            return self.pgbench(index, connections, seconds)
+        return self.wrk(index, path, connections, seconds)
+
+    def measure(self, index: int, connections: int) -> dict:
+        """Every path, in ROUNDS short rounds taken in turn: this machine's latency drifts by up to
+        2x from one 10 s window to the next, so paths measured in separate windows were
+        compared under different conditions. Throughput is over all rounds; each percentile is
+        the median of the rounds' percentiles."""
         if WARMUP:
-            (run(index, connections, WARMUP) if run else self.wrk(index, path, connections, WARMUP))
-        return run(index, connections, SECONDS) if run else self.wrk(index, path, connections, SECONDS)
+            for path in PATHS:
+                self.measure_once(index, path, connections, WARMUP)
+        rounds = {path: [] for path in PATHS}
+        for _ in range(ROUNDS):
+            for path in PATHS:
+                rounds[path].append(self.measure_once(index, path, connections, max(1, SECONDS // ROUNDS)))
+        return {path: combine(runs) for path, runs in rounds.items()}
 
     def run(self) -> dict:
         results = {}
@@ -275,11 +290,18 @@ class Bench:
                 continue
             results[name] = {}
             for connections in CONNECTIONS:
-                results[name][str(connections)] = {path: self.measure(index, path, connections) for path in PATHS}
-                row = results[name][str(connections)]
+                results[name][str(connections)] = row = self.measure(index, connections)
                 print(f"[{self.name}] {name:38} c={connections:<3} " + "  ".join(
                     f"{p}: {row[p]['rps']:7.0f}/s p95 {row[p]['p95_ms']:6.1f}ms" for p in PATHS), flush=True)
         return results
+
+
+def combine(runs: list[dict]) -> dict:
+    requests = sum(r["requests"] for r in runs)
+    seconds = sum(r["requests"] / r["rps"] for r in runs if r["rps"])
+    return {"rps": requests / seconds if seconds else 0.0, "requests": requests,
+            "errors": sum(r["errors"] for r in runs),
+            **{key: statistics.median(r[key] for r in runs) for key in ("p50_ms", "p95_ms", "p99_ms")}}
 
 
 # ----- the report ------------------------------------------------------------------------------------
