@@ -382,7 +382,7 @@ lesson of it), SQL load from pgbench; both run on the same 2-core machine as the
 datasets are built in SQL (`bench/dataset.sql`, `generate_series`): **S** 100 learners, 10
 courses of 20 lessons, 10 000 lesson-progress rows; **L** 10 000 learners, 100 courses of 50
 lessons, 1 000 000 lesson-progress rows, with course documents, enrollments and quiz attempts.
-PostgreSQL runs with fsync on. Figures: `bench/results/results.json`; chart:
+PostgreSQL runs with fsync on and `random_page_cost = 1.1`. Figures: `bench/results/results.json`; chart:
 `bench/results/latency.png`.
 
 """
@@ -392,8 +392,9 @@ def markdown(results: dict, verdicts) -> str:
     lines = [
         "## Results", "",
         f"Run on {results['date']} with `{results['command']}`: {results['machine']}. "
-        f"Each measurement: {WARMUP} s warm-up, then {SECONDS} s; the four paths run one after another, "
-        "interleaved per workload and connection count. Latencies in ms; throughput in requests/s.", "",
+        f"Each measurement: a {WARMUP} s warm-up per path, then {SECONDS} s per path in {ROUNDS} rounds that "
+        "take the four paths in turn; throughput over all rounds, percentiles the median of the rounds'. "
+        "Latencies in ms; throughput in requests/s.", "",
     ]
     for dataset, data in results["datasets"].items():
         lines += [f"### Dataset {dataset}: {data['rows']} lesson-progress rows ({json.dumps(DATASETS[dataset])}), built in {data['build_seconds']:.0f} s", ""]
