@@ -467,6 +467,25 @@ begin atomic
   end;
 end;
 
+-- Seed 004's item for one lesson or exercise, from its progress row (null: never touched).
+create or replace function private.item_json(
+  p_content_id uuid, p_content_type text, p_status text, p_progress_percentage integer, p_score integer,
+  p_data jsonb, p_completed_at timestamptz, p_last_accessed_at timestamptz)
+returns jsonb
+language sql
+stable
+begin atomic
+  select jsonb_build_object(
+    'contentId', p_content_id,
+    'contentType', p_content_type,
+    'status', coalesce(p_status, 'not-started'),
+    'progressPercentage', coalesce(p_progress_percentage, 0),
+    'score', p_score,
+    'data', p_data,
+    'completedAt', private.iso(p_completed_at),
+    'lastAccessedAt', private.iso(p_last_accessed_at));
+end;
+
 create or replace function private.lesson_item(p_learner_id uuid, p_lesson_id uuid)
 returns jsonb
 language plpgsql
@@ -475,15 +494,8 @@ set search_path = ''
 as $$
 begin
   return (
-    select jsonb_build_object(
-      'contentId', p_lesson_id,
-      'contentType', 'lesson',
-      'status', coalesce(lp.status, 'not-started'),
-      'progressPercentage', coalesce(lp.progress_percentage, 0),
-      'score', lp.score,
-      'data', lp.data,
-      'completedAt', private.iso(lp.completed_at),
-      'lastAccessedAt', private.iso(lp.last_accessed_at))
+    select private.item_json(p_lesson_id, 'lesson', lp.status, lp.progress_percentage, lp.score, lp.data,
+                             lp.completed_at, lp.last_accessed_at)
     from (select 1) one
     left join public.lesson_progress lp on lp.learner_id = p_learner_id and lp.lesson_id = p_lesson_id);
 end;

@@ -29,15 +29,8 @@ set search_path = ''
 as $$
 begin
   return (
-    select jsonb_build_object(
-      'contentId', p_exercise_id,
-      'contentType', 'exercise',
-      'status', coalesce(ep.status, 'not-started'),
-      'progressPercentage', coalesce(ep.progress_percentage, 0),
-      'score', ep.score,
-      'data', ep.data,
-      'completedAt', private.iso(ep.completed_at),
-      'lastAccessedAt', private.iso(ep.last_accessed_at))
+    select private.item_json(p_exercise_id, 'exercise', ep.status, ep.progress_percentage, ep.score, ep.data,
+                             ep.completed_at, ep.last_accessed_at)
     from (select 1) one
     left join public.exercise_progress ep on ep.learner_id = p_learner_id and ep.exercise_id = p_exercise_id);
 end;
