@@ -165,6 +165,15 @@ begin
 end;
 $$;
 
+-- The rows merge_document builds from a saved document, one per lesson it names.
+create or replace function private.incoming_lessons(p_rows jsonb)
+returns table (lesson_id uuid, completed_at timestamptz, unmarked_at timestamptz, seconds integer)
+language sql
+stable
+begin atomic
+  select * from jsonb_to_recordset(p_rows) as r(lesson_id uuid, completed_at timestamptz, unmarked_at timestamptz, seconds integer);
+end;
+
 -- Merge one saved document into the learner's rows. Shared by save and claim.
 -- Returns the lesson ids it ignored because they are no longer published.
 create or replace function private.merge_document(
@@ -175,7 +184,7 @@ set search_path = ''
 as $$
 declare
   v_ignored jsonb;
-  v_incoming jsonb;  -- each lesson the document names, once: rows for jsonb_to_recordset below
+  v_incoming jsonb;  -- each lesson the document names, once: rows for private.incoming_lessons
 begin
   -- (A jsonb value, not a temporary table: creating one per save rewrote the system catalogs
   -- and threw away every cached plan that used it.)
@@ -201,7 +210,7 @@ begin
 
   -- Completions of lessons that stopped counting (unpublished) are not recorded; time is.
   select coalesce(jsonb_agg(i.lesson_id order by i.lesson_id), '[]') into v_ignored
-  from jsonb_to_recordset(v_incoming) as i(lesson_id uuid, completed_at timestamptz, unmarked_at timestamptz, seconds integer)
+  from private.incoming_lessons(v_incoming) i
   join public.lesson_catalog lc on lc.lesson_id = i.lesson_id
   where not lc.counts and i.completed_at is not null;
 
@@ -210,12 +219,12 @@ begin
       'learner_id', p_learner_id, 'lesson_id', i.lesson_id,
       'completion_clock', i.completed_at, 'first_completed_at', i.completed_at,
       'unmark_clock', i.unmarked_at, 'last_accessed_at', p_clock))), '[]'))
-  from jsonb_to_recordset(v_incoming) as i(lesson_id uuid, completed_at timestamptz, unmarked_at timestamptz, seconds integer)
+  from private.incoming_lessons(v_incoming) i
   where i.completed_at is null or not (v_ignored @> to_jsonb(i.lesson_id));
 
   perform private.record_device_time(p_learner_id, coalesce(jsonb_agg(jsonb_build_object(
     'lesson_id', i.lesson_id, 'device_id', p_device_id, 'seconds', i.seconds)), '[]'))
-  from jsonb_to_recordset(v_incoming) as i(lesson_id uuid, completed_at timestamptz, unmarked_at timestamptz, seconds integer)
+  from private.incoming_lessons(v_incoming) i
   where i.seconds is not null;
 
   perform private.merge_last_lesson(p_learner_id, p_course_id, (p_progress ->> 'lastLessonId')::uuid, p_clock);

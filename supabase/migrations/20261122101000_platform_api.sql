@@ -42,8 +42,8 @@ begin atomic
 end;
 
 -- Awards every active achievement whose criteria the learner now meets, each at most once, adds
--- its points and leaves a notification. Returns the achievements earned by this call. Most writes
--- find every achievement earned already, or none met, and stop after one indexed probe.
+-- its points and leaves a notification. Returns the achievements earned by this call; those the
+-- learner already holds are not checked again.
 create or replace function private.check_achievements(p_learner_id uuid)
 returns jsonb
 language plpgsql
@@ -52,11 +52,6 @@ as $$
 declare
   v_earned jsonb;
 begin
-  if not exists (select 1 from public.achievements a
-                 where a.is_active and not exists (select 1 from public.user_achievements ua
-                                                   where ua.learner_id = p_learner_id and ua.achievement_id = a.id)) then
-    return '[]';
-  end if;
   with stats as (
     select
       (select count(*) from public.enrollments where learner_id = p_learner_id and completed_at is not null) as courses,
