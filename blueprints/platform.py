@@ -70,7 +70,7 @@ def lesson_progress():
 def quiz_attempt(lesson_id: str):
     """A lesson quiz attempt, passed at 70 %; a retried Idempotency-Key counts once."""
     attempt = load(quiz_attempt_schema, json_body())
-    return platform.record_quiz_attempt(current_learner(), path_uuid(lesson_id, "lessonId"), attempt), 201
+    return platform.record_lesson_quiz_attempt(current_learner(), path_uuid(lesson_id, "lessonId"), attempt), 201
 
 
 @bp.get("/achievements")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from .migrations import MigrationHistoryMismatch
 from .stack import ANON_KEY, JWT_SECRET, ROOT, SERVICE_ROLE_KEY, Stack, _wait_http, free_port
 
 LOCAL = ROOT / ".local"
@@ -81,6 +82,9 @@ def cmd_run(_: argparse.Namespace) -> int:
         app.wait()
     except KeyboardInterrupt:
         print("\nstopping the local stack ...", flush=True)
+    except MigrationHistoryMismatch as error:
+        print(f"make run: {error}", file=sys.stderr)
+        return 1
     finally:
         stack.stop()
     return 0

@@ -93,12 +93,25 @@ def applied_versions(conn: psycopg.Connection) -> set[str]:
     return {row[0] for row in rows}
 
 
+class MigrationHistoryMismatch(RuntimeError):
+    """The database's migration history names files the repository no longer has."""
+
+
 def apply_pending(database_url: str, folder: Path) -> list[Migration]:
     """Apply every migration not yet recorded; return those applied now."""
     applied_now = []
     with psycopg.connect(database_url, autocommit=True) as conn:
         done = applied_versions(conn)
-        for migration in discover(folder):
+        files = discover(folder)
+        unknown = sorted(set(done) - {migration.version for migration in files})
+        if unknown:
+            # Migrations are append-only; a database made from files that no longer exist (the
+            # one-time re-cut of 2026-11-23) cannot be brought forward, only rebuilt.
+            raise MigrationHistoryMismatch(
+                f"this database has migrations {', '.join(unknown)} that supabase/migrations no longer has; "
+                "`make reset` rebuilds the local database from the current files"
+            )
+        for migration in files:
             if migration.version in done:
                 continue
             sql = migration.path.read_text()

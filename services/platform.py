@@ -55,7 +55,7 @@ def record_lesson_progress(learner: Learner, progress: dict) -> dict:
     )
 
 
-def record_quiz_attempt(learner: Learner, lesson_id: str, attempt: dict) -> dict:
+def record_lesson_quiz_attempt(learner: Learner, lesson_id: str, attempt: dict) -> dict:
     """A retry with the same Idempotency-Key is replayed by `rpc` (see services.supabase)."""
     return rpc(
         "record_lesson_quiz_attempt",

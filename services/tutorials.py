@@ -41,7 +41,7 @@ def record_quiz(learner: Learner, tutorial_id: str, quiz: dict) -> dict:
     """Record one attempt; a retry with the same attemptId (or Idempotency-Key) replays the first answer."""
     key = quiz.get("attemptId")
     return rpc(
-        "record_quiz_attempt",
+        "record_tutorial_quiz_attempt",
         {
             "p_learner_id": learner.id,
             "p_learner_kind": learner.kind,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from devstack import migrations
 from devstack.stack import ANON_KEY, MIGRATIONS_DIR, SERVICE_ROLE_KEY
@@ -17,6 +18,16 @@ def test_every_migration_is_recorded_as_the_cli_records_it(db):
     for (_, _, statements), migration in zip(rows, files, strict=True):
         assert statements == migrations.split_statements(migration.path.read_text())
         assert len(statements) > 1
+
+
+def test_a_database_made_from_migrations_the_repository_no_longer_has_is_refused(db, stack):
+    """Migrations are append-only: an unknown recorded version asks for `make reset`, never guesses."""
+    db.execute("insert into supabase_migrations.schema_migrations (version, name) values ('20000101000000', 'gone')")
+    try:
+        with pytest.raises(migrations.MigrationHistoryMismatch, match="20000101000000.*make reset"):
+            migrations.apply_pending(stack.superuser_url, MIGRATIONS_DIR)
+    finally:
+        db.execute("delete from supabase_migrations.schema_migrations where version = '20000101000000'")
 
 
 def test_statement_splitter_honours_quotes_dollar_quotes_and_comments():

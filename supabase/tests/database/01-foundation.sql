@@ -1,7 +1,7 @@
 -- The foundation: the Supabase roles and auth functions our policies rely on, the learners table
 -- and its RLS, and who may call the service functions.
 begin;
-select plan(12);
+select plan(15);
 
 select has_table('public', 'learners', 'learners table exists');
 select is((select relrowsecurity from pg_class where oid = 'public.learners'::regclass), true,
@@ -17,6 +17,26 @@ select ok(not has_function_privilege('authenticated', 'public.register_browser_l
   'authenticated cannot register learners directly');
 select ok(has_function_privilege('service_role', 'public.register_browser_learner(uuid)', 'execute'),
   'the service role registers learners');
+
+-- Default privileges: of every function the migrations define in public and private, anon and
+-- authenticated may execute exactly the ones granted on purpose (and the service role all of
+-- public's).
+select is(
+  (select coalesce(array_agg(format('%s.%s', n.nspname, p.proname) order by 1), '{}')
+   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname in ('public', 'private') and has_function_privilege('anon', p.oid, 'execute')),
+  array['private.is_admin', 'private.is_instructor', 'public.published_catalog'],
+  'anon may execute only the role checks policies use and the published catalog');
+select is(
+  (select coalesce(array_agg(format('%s.%s', n.nspname, p.proname) order by 1), '{}')
+   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname in ('public', 'private') and has_function_privilege('authenticated', p.oid, 'execute')),
+  array['private.is_admin', 'private.is_instructor', 'public.published_catalog'],
+  'authenticated may execute only the role checks policies use and the published catalog');
+select is_empty(
+  $$select p.proname from pg_proc p where p.pronamespace = 'public'::regnamespace
+    and not has_function_privilege('service_role', p.oid, 'execute')$$,
+  'the service role may execute every public function');
 
 -- Two learners; each sees only their own row.
 insert into public.learners (id, kind) values

@@ -2,18 +2,45 @@
 -- in one transaction. Items missing from the file are unpublished, never deleted, so that no
 -- learner's progress is lost. The service validates the file's shape first (naming the bad item
 -- and field); this function enforces what only the database knows.
+-- Owns: import_catalog and the published tree (published_catalog).
+-- Relies on: foundation, catalog.
 
 /** Section - Private functions */
 
--- Upsert rows of one level; report how many were added and how many changed.
--- (Rows identical to the stored ones are not touched, so `updated_at` stays honest.)
-create or replace function private.import_counts(p_added bigint, p_changed bigint)
+-- Upserts one level of pg_temp.import_items into its table by id and reports how many rows were
+-- added and how many changed. p_columns maps each column to its expression over import_items.
+-- Rows identical to the stored ones are not touched, so `updated_at` stays honest.
+create or replace function private.import_level(p_table text, p_level text, p_columns jsonb)
 returns jsonb
-language sql
-immutable
+language plpgsql
 set search_path = ''
 as $$
-  select jsonb_build_object('added', p_added, 'changed', p_changed);
+declare
+  v_columns text;
+  v_values text;
+  v_updates text;
+  v_stored text;
+  v_incoming text;
+  v_added bigint;
+  v_changed bigint;
+begin
+  select string_agg(format('%I', key), ', '), string_agg(value #>> '{}', ', '),
+         string_agg(format('%I = excluded.%I', key, key), ', '),
+         string_agg(format('t.%I', key), ', '), string_agg(format('excluded.%I', key), ', ')
+  into v_columns, v_values, v_updates, v_stored, v_incoming
+  from jsonb_each(p_columns);
+  execute format(
+    'with upserted as (
+       insert into public.%I as t (id, %s)
+       select id, %s from pg_temp.import_items where level = $1
+       on conflict (id) do update set %s
+       where (%s) is distinct from (%s)
+       returning xmax = 0 as inserted)
+     select count(*) filter (where inserted), count(*) filter (where not inserted) from upserted',
+    p_table, v_columns, v_values, v_updates, v_stored, v_incoming)
+  using p_level into v_added, v_changed;
+  return jsonb_build_object('added', v_added, 'changed', v_changed);
+end;
 $$;
 
 -- Every item under the given themes, by level.
@@ -44,9 +71,7 @@ set search_path = ''
 set client_min_messages = warning
 as $$
 declare
-  v_report jsonb := '{}';
-  v_added bigint;
-  v_changed bigint;
+  v_report jsonb;
   v_unpublished bigint;
   v_table text;
 begin
@@ -88,71 +113,21 @@ begin
       jsonb_build_object('ids', (select jsonb_agg(id) from (select id from pg_temp.import_items group by id having count(*) > 1) d)));
   end if;
 
-  -- Themes
-  with upserted as (
-    insert into public.themes as t (id, slug, title, position, published)
-    select id, slug, title, position, published from pg_temp.import_items where level = 'theme'
-    on conflict (id) do update set slug = excluded.slug, title = excluded.title,
-      position = excluded.position, published = excluded.published
-    where (t.slug, t.title, t.position, t.published)
-      is distinct from (excluded.slug, excluded.title, excluded.position, excluded.published)
-    returning xmax = 0 as inserted)
-  select count(*) filter (where inserted), count(*) filter (where not inserted) into v_added, v_changed from upserted;
-  v_report := v_report || jsonb_build_object('themes', private.import_counts(v_added, v_changed));
-
-  -- Courses
-  with upserted as (
-    insert into public.courses as c (id, theme_id, slug, title, position, published, is_premium)
-    select id, parent_id, slug, title, position, published, coalesce((item ->> 'premium')::boolean, false)
-    from pg_temp.import_items where level = 'course'
-    on conflict (id) do update set theme_id = excluded.theme_id, slug = excluded.slug, title = excluded.title,
-      position = excluded.position, published = excluded.published, is_premium = excluded.is_premium
-    where (c.theme_id, c.slug, c.title, c.position, c.published, c.is_premium)
-      is distinct from (excluded.theme_id, excluded.slug, excluded.title, excluded.position, excluded.published, excluded.is_premium)
-    returning xmax = 0 as inserted)
-  select count(*) filter (where inserted), count(*) filter (where not inserted) into v_added, v_changed from upserted;
-  v_report := v_report || jsonb_build_object('courses', private.import_counts(v_added, v_changed));
-
-  -- Modules
-  with upserted as (
-    insert into public.modules as m (id, course_id, slug, title, position, published)
-    select id, parent_id, slug, title, position, published from pg_temp.import_items where level = 'module'
-    on conflict (id) do update set course_id = excluded.course_id, slug = excluded.slug, title = excluded.title,
-      position = excluded.position, published = excluded.published
-    where (m.course_id, m.slug, m.title, m.position, m.published)
-      is distinct from (excluded.course_id, excluded.slug, excluded.title, excluded.position, excluded.published)
-    returning xmax = 0 as inserted)
-  select count(*) filter (where inserted), count(*) filter (where not inserted) into v_added, v_changed from upserted;
-  v_report := v_report || jsonb_build_object('modules', private.import_counts(v_added, v_changed));
-
-  -- Lessons
-  with upserted as (
-    insert into public.lessons as l (id, module_id, slug, title, position, published, duration_seconds)
-    select id, parent_id, slug, title, position, published, (item ->> 'durationSeconds')::int
-    from pg_temp.import_items where level = 'lesson'
-    on conflict (id) do update set module_id = excluded.module_id, slug = excluded.slug, title = excluded.title,
-      position = excluded.position, published = excluded.published, duration_seconds = excluded.duration_seconds
-    where (l.module_id, l.slug, l.title, l.position, l.published, l.duration_seconds)
-      is distinct from (excluded.module_id, excluded.slug, excluded.title, excluded.position, excluded.published, excluded.duration_seconds)
-    returning xmax = 0 as inserted)
-  select count(*) filter (where inserted), count(*) filter (where not inserted) into v_added, v_changed from upserted;
-  v_report := v_report || jsonb_build_object('lessons', private.import_counts(v_added, v_changed));
-
-  -- Exercises
-  with upserted as (
-    insert into public.exercises as e (id, lesson_id, slug, title, kind, position, published, max_score, pass_mark)
-    select id, parent_id, slug, title, coalesce(item ->> 'kind', 'exercise'), position, published,
-           (item ->> 'maxScore')::int, (item ->> 'passMark')::numeric
-    from pg_temp.import_items where level = 'exercise'
-    on conflict (id) do update set lesson_id = excluded.lesson_id, slug = excluded.slug, title = excluded.title,
-      kind = excluded.kind, position = excluded.position, published = excluded.published,
-      max_score = excluded.max_score, pass_mark = excluded.pass_mark
-    where (e.lesson_id, e.slug, e.title, e.kind, e.position, e.published, e.max_score, e.pass_mark)
-      is distinct from (excluded.lesson_id, excluded.slug, excluded.title, excluded.kind, excluded.position,
-                        excluded.published, excluded.max_score, excluded.pass_mark)
-    returning xmax = 0 as inserted)
-  select count(*) filter (where inserted), count(*) filter (where not inserted) into v_added, v_changed from upserted;
-  v_report := v_report || jsonb_build_object('exercises', private.import_counts(v_added, v_changed));
+  -- Parents before children, so that every foreign key finds its row.
+  v_report := jsonb_build_object('themes', private.import_level('themes', 'theme', jsonb_build_object(
+    'slug', 'slug', 'title', 'title', 'position', 'position', 'published', 'published')));
+  v_report := v_report || jsonb_build_object('courses', private.import_level('courses', 'course', jsonb_build_object(
+    'theme_id', 'parent_id', 'slug', 'slug', 'title', 'title', 'position', 'position', 'published', 'published',
+    'is_premium', $e$coalesce((item ->> 'premium')::boolean, false)$e$)));
+  v_report := v_report || jsonb_build_object('modules', private.import_level('modules', 'module', jsonb_build_object(
+    'course_id', 'parent_id', 'slug', 'slug', 'title', 'title', 'position', 'position', 'published', 'published')));
+  v_report := v_report || jsonb_build_object('lessons', private.import_level('lessons', 'lesson', jsonb_build_object(
+    'module_id', 'parent_id', 'slug', 'slug', 'title', 'title', 'position', 'position', 'published', 'published',
+    'duration_seconds', $e$(item ->> 'durationSeconds')::int$e$)));
+  v_report := v_report || jsonb_build_object('exercises', private.import_level('exercises', 'exercise', jsonb_build_object(
+    'lesson_id', 'parent_id', 'slug', 'slug', 'title', 'title', 'position', 'position', 'published', 'published',
+    'kind', $e$coalesce(item ->> 'kind', 'exercise')$e$, 'max_score', $e$(item ->> 'maxScore')::int$e$,
+    'pass_mark', $e$(item ->> 'passMark')::numeric$e$)));
 
   -- Within the themes the file lists, whatever it no longer lists is unpublished (progress on
   -- it is kept). Other themes are untouched: each theme's file can be imported on its own.
@@ -199,11 +174,6 @@ begin
   return v_report || jsonb_build_object('prerequisites', (select count(*) from pg_temp.import_prerequisites));
 end;
 $$;
-revoke execute on function public.import_catalog(jsonb) from public, anon, authenticated;
-grant execute on function public.import_catalog(jsonb) to service_role;
-
-revoke execute on all functions in schema private from public, anon, authenticated;
-grant execute on function private.is_admin() to anon, authenticated;
 
 /** Section - Reading the published tree */
 
@@ -229,5 +199,4 @@ as $$
     order by t.position, t.id), '[]')
   from public.themes t where t.published;
 $$;
-revoke execute on function public.published_catalog() from public;
-grant execute on function public.published_catalog() to anon, authenticated, service_role;
+grant execute on function public.published_catalog() to anon, authenticated;

@@ -1,6 +1,8 @@
--- Seed 004: progress per content item (lesson, exercise, module, course, theme) on the same rows
--- as seed 003. Lessons and exercises store what the learner did; modules, courses and themes
--- are rolled up by the server and can never be declared complete by a client.
+-- Seed 004's content API: progress per content item (lesson, exercise, module, course, theme)
+-- on the same rows as seed 003. Lessons and exercises store what the learner did; modules,
+-- courses and themes are rolled up by the server and can never be declared complete by a client.
+-- Owns: the public functions of seed 004, the course summary and next lesson.
+-- Relies on: rules, idempotency.
 
 /** Section - Items */
 
@@ -172,8 +174,8 @@ begin
   if not v_published then
     perform private.fail(400, 'content_unpublished', 'This content is not published.', jsonb_build_object('contentId', p_content_id));
   end if;
-  if v_course_id is not null and not private.course_accessible(p_learner_id, v_course_id) then
-    perform private.fail(403, 'not_enrolled', 'Enroll in this premium course first.', jsonb_build_object('courseId', v_course_id));
+  if v_course_id is not null then
+    perform private.require_course_access(p_learner_id, v_course_id);
   end if;
   if p_status = 'completed' then
     v_rollup := private.content_item(p_learner_id, p_content_id, p_content_type);
@@ -192,8 +194,6 @@ begin
     last_accessed_at = now();
 end;
 $$;
-
-/** Section - Public functions */
 
 create or replace function public.update_content_progress(
   p_learner_id uuid, p_learner_kind text, p_content_id uuid, p_content_type text, p_status text,
@@ -228,8 +228,9 @@ begin
   return private.content_item(p_learner_id, p_content_id, v_type);
 end;
 $$;
-revoke execute on function public.update_content_progress(uuid, text, uuid, text, text, integer, integer, jsonb) from public, anon, authenticated;
-grant execute on function public.update_content_progress(uuid, text, uuid, text, text, integer, integer, jsonb) to service_role;
+select private.accepts_idempotency_key('public.update_content_progress(uuid, text, uuid, text, text, integer, integer, jsonb)');
+
+/** Section - Reads */
 
 create or replace function public.content_progress(p_learner_id uuid, p_content_id uuid)
 returns jsonb
@@ -247,8 +248,6 @@ begin
   return private.content_item(p_learner_id, p_content_id, v_type);
 end;
 $$;
-revoke execute on function public.content_progress(uuid, uuid) from public, anon, authenticated;
-grant execute on function public.content_progress(uuid, uuid) to service_role;
 
 -- Everything the learner has touched: lessons and exercises as stored, and every module,
 -- course and theme they have progress in, rolled up.
@@ -283,8 +282,6 @@ begin
     from items);
 end;
 $$;
-revoke execute on function public.learner_progress(uuid) from public, anon, authenticated;
-grant execute on function public.learner_progress(uuid) to service_role;
 
 /** Section - Course summary and navigation */
 
@@ -325,19 +322,6 @@ begin
 end;
 $$;
 
-create or replace function private.require_course(p_course_id uuid)
-returns void
-language plpgsql
-stable
-set search_path = ''
-as $$
-begin
-  if not exists (select 1 from public.courses where id = p_course_id and published) then
-    perform private.fail(404, 'course_not_found', 'Course not found.', jsonb_build_object('courseId', p_course_id));
-  end if;
-end;
-$$;
-
 create or replace function public.course_summary(p_learner_id uuid, p_course_id uuid)
 returns jsonb
 language plpgsql
@@ -346,15 +330,13 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform private.require_course(p_course_id);
+  perform private.require_course_access(null, p_course_id);
   return private.course_rollup(p_learner_id, p_course_id)
     || jsonb_build_object('enrolled', exists (select 1 from public.enrollments
                                               where learner_id = p_learner_id and course_id = p_course_id))
     || private.course_navigation(p_learner_id, p_course_id);
 end;
 $$;
-revoke execute on function public.course_summary(uuid, uuid) from public, anon, authenticated;
-grant execute on function public.course_summary(uuid, uuid) to service_role;
 
 create or replace function public.next_lesson(p_learner_id uuid, p_course_id uuid)
 returns jsonb
@@ -364,12 +346,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform private.require_course(p_course_id);
+  perform private.require_course_access(null, p_course_id);
   return jsonb_build_object('courseId', p_course_id) || private.course_navigation(p_learner_id, p_course_id);
 end;
 $$;
-revoke execute on function public.next_lesson(uuid, uuid) from public, anon, authenticated;
-grant execute on function public.next_lesson(uuid, uuid) to service_role;
-
-revoke execute on all functions in schema private from public, anon, authenticated;
-grant execute on function private.is_admin() to anon, authenticated;

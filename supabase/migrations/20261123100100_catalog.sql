@@ -1,6 +1,10 @@
 -- The catalog: what exists to be learned. Themes > courses > modules > lessons, with exercises
 -- and quizzes attached to lessons, and prerequisites between lessons and modules.
--- Learners (and the anon key) read what is published; only the service role and admins write.
+-- Owns: the catalog tables, `lesson_catalog` (a lesson with its ancestry and whether it counts),
+-- per-course lesson totals kept by triggers, and who may read and write the catalog.
+-- Relies on: foundation (helpers, profiles, is_admin / is_instructor).
+-- Learners (and the anon key) read what is published; admins write everything, instructors their
+-- own courses; everything else is written by the service's functions.
 
 /** Section - Tables */
 create table public.themes (
@@ -27,6 +31,21 @@ create table public.courses (
   external_key text unique check (char_length(external_key) <= 255),
   -- For tutorials: the largest chapter count a client has declared (it never decreases).
   declared_lesson_count integer not null default 0 check (declared_lesson_count >= 0),
+  -- Seed 001's course page.
+  description text check (char_length(description) <= 5000),
+  thumbnail_url text check (char_length(thumbnail_url) <= 1000),
+  instructor_id uuid references public.profiles (id) on delete set null,
+  difficulty_level text not null default 'beginner'
+    check (difficulty_level in ('beginner', 'intermediate', 'advanced')),
+  estimated_duration_hours integer check (estimated_duration_hours > 0),
+  price numeric(10, 2) not null default 0 check (price >= 0),
+  tags text[] not null default '{}',
+  category text,
+  -- Counters kept by triggers on enrollments and ratings (platform file).
+  enrollment_count integer not null default 0 check (enrollment_count >= 0),
+  rating_count integer not null default 0 check (rating_count >= 0),
+  rating_sum integer not null default 0 check (rating_sum >= 0),
+  average_rating numeric(3, 2) not null default 0 check (average_rating between 0 and 5),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   check ((source = 'tutorial') = (external_key is not null))
@@ -93,8 +112,11 @@ create table public.prerequisites (
 create unique index prerequisites_unique on public.prerequisites
   (coalesce(lesson_id, module_id), coalesce(required_lesson_id, required_module_id));
 
-/** Section - Indexes (every foreign key a roll-up or policy follows) */
+/** Section - Indexes (every foreign key a roll-up or policy follows, every listing filter) */
 create index courses_theme_id on public.courses (theme_id);
+create index courses_instructor_id on public.courses (instructor_id);
+create index courses_category on public.courses (category) where published;
+create index courses_difficulty on public.courses (difficulty_level) where published;
 create index modules_course_id on public.modules (course_id, position);
 create index lessons_module_id on public.lessons (module_id, position);
 create index exercises_lesson_id on public.exercises (lesson_id);
@@ -126,17 +148,6 @@ join public.modules m on m.id = l.module_id
 join public.courses c on c.id = m.course_id;
 
 /** Section - Triggers */
-create or replace function private.touch_updated_at()
-returns trigger
-language plpgsql
-set search_path = ''
-as $$
-begin
-  new.updated_at := now();
-  return new;
-end;
-$$;
-
 create trigger themes_updated_at before update on public.themes
   for each row execute function private.touch_updated_at();
 create trigger courses_updated_at before update on public.courses
@@ -148,20 +159,64 @@ create trigger lessons_updated_at before update on public.lessons
 create trigger exercises_updated_at before update on public.exercises
   for each row execute function private.touch_updated_at();
 
-/** Section - Helpers for policies */
+/** Section - Course totals */
 
--- Admins are Supabase users whose app_metadata (set only by the service role) says so.
-create or replace function private.is_admin()
-returns boolean
-language sql
-stable
+-- How many counting lessons each course has, kept by triggers on the catalog, so that the overall
+-- roll-up reads one row per course instead of counting every lesson of the catalog per call.
+create table private.course_lesson_totals (
+  course_id uuid primary key references public.courses (id) on delete cascade,
+  lessons integer not null default 0
+);
+
+-- Recounts one course. The course row's lock serialises concurrent catalog edits of one course,
+-- so the last recount sees every committed lesson.
+create or replace function private.refresh_course_totals(p_course_id uuid)
+returns void
+language plpgsql
 set search_path = ''
 as $$
-  select coalesce((select auth.jwt()) -> 'app_metadata' ->> 'role' = 'admin', false);
+begin
+  perform 1 from public.courses where id = p_course_id for no key update;
+  if found then
+    insert into private.course_lesson_totals (course_id, lessons)
+    select p_course_id, count(*) from public.lesson_catalog lc where lc.course_id = p_course_id and lc.counts
+    on conflict (course_id) do update set lessons = excluded.lessons;
+  end if;
+end;
 $$;
-grant usage on schema private to anon, authenticated;
-revoke execute on function private.is_admin() from public;
-grant execute on function private.is_admin() to anon, authenticated, service_role;
+
+-- Security definer: instructors edit their courses directly (RLS), and the totals are not theirs to write.
+create or replace function private.catalog_changed()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_old uuid;
+  v_new uuid;
+begin
+  if tg_table_name = 'lessons' then
+    if tg_op <> 'INSERT' then v_old := (select m.course_id from public.modules m where m.id = old.module_id); end if;
+    if tg_op <> 'DELETE' then v_new := (select m.course_id from public.modules m where m.id = new.module_id); end if;
+  elsif tg_table_name = 'modules' then
+    if tg_op <> 'INSERT' then v_old := old.course_id; end if;
+    if tg_op <> 'DELETE' then v_new := new.course_id; end if;
+  else
+    v_new := new.id;
+  end if;
+  if v_old is not null then perform private.refresh_course_totals(v_old); end if;
+  if v_new is not null and v_new is distinct from v_old then perform private.refresh_course_totals(v_new); end if;
+  return null;
+end;
+$$;
+
+create trigger lessons_course_totals after insert or delete or update of module_id, published on public.lessons
+  for each row execute function private.catalog_changed();
+create trigger modules_course_totals after insert or delete or update of course_id, published on public.modules
+  for each row execute function private.catalog_changed();
+create trigger courses_course_totals after insert or update of published, source on public.courses
+  for each row execute function private.catalog_changed();
 
 /** Section - RLS Policies */
 alter table public.themes enable row level security;
@@ -184,6 +239,15 @@ create policy "Published courses are visible to everyone"
 create policy "Admins manage courses"
   on public.courses for all to authenticated
   using ((select private.is_admin())) with check ((select private.is_admin()));
+create policy "Instructors see their unpublished courses"
+  on public.courses for select to authenticated using (instructor_id = (select auth.uid()));
+create policy "Instructors create courses as themselves"
+  on public.courses for insert to authenticated
+  with check (instructor_id = (select auth.uid()) and (select private.is_instructor()));
+create policy "Instructors manage their own courses"
+  on public.courses for update to authenticated
+  using (instructor_id = (select auth.uid()) and (select private.is_instructor()))
+  with check (instructor_id = (select auth.uid()));
 
 create policy "Modules of published courses are visible to everyone"
   on public.modules for select to anon, authenticated

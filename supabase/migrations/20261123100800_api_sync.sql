@@ -1,51 +1,12 @@
--- Seed 000: one progress document per learner and course, saved from any device, merged in the
--- database. The document is a view of the lesson rows every contract shares, plus the last
--- lesson opened; a save is one call, one transaction, row-level atomic merges (no read-modify-
--- write anywhere), recorded in a history that the learner can read.
+-- Seed 000's offline sync: one progress document per learner and course, saved from any device,
+-- merged in the database. The document is a view of the lesson rows every contract shares, plus
+-- the last lesson opened; a save is one call, one transaction, row-level atomic merges (no
+-- read-modify-write anywhere), recorded in a history that the learner can read.
+-- Owns: the document, its merge, save / get / list / delete / history, and claiming a browser
+-- learner into an account.
+-- Relies on: rules (merge, device time, access, after_progress), idempotency.
 
-/** Section - Tables */
-create table public.course_documents (
-  learner_id uuid not null references public.learners (id) on delete cascade,
-  course_id uuid not null references public.courses (id) on delete cascade,
-  last_lesson_id uuid references public.lessons (id) on delete set null,
-  -- The client time of the save that set last_lesson_id: the newest wins.
-  last_lesson_clock timestamptz,
-  updated_at timestamptz not null default now(),
-  primary key (learner_id, course_id)
-);
-
-create table public.progress_history (
-  id bigint generated always as identity primary key,
-  learner_id uuid not null references public.learners (id) on delete cascade,
-  course_id uuid not null references public.courses (id) on delete cascade,
-  device_id text,
-  before jsonb,
-  incoming jsonb not null,
-  after jsonb not null,
-  created_at timestamptz not null default now()
-);
-
-alter table public.learners
-  add column claimed_by uuid references public.learners (id) on delete set null,
-  add column claimed_at timestamptz;
-
-/** Section - Indexes */
-create index progress_history_learner_course on public.progress_history (learner_id, course_id, created_at desc);
-create index progress_history_created_at on public.progress_history (created_at);
-
-/** Section - RLS Policies */
-alter table public.course_documents enable row level security;
-alter table public.progress_history enable row level security;
-
-create policy "Documents are visible to their learner"
-  on public.course_documents for select to authenticated
-  using (learner_id = (select auth.uid()));
-
-create policy "Save history is visible to its learner"
-  on public.progress_history for select to authenticated
-  using (learner_id = (select auth.uid()));
-
-/** Section - Private functions */
+/** Section - The document */
 
 -- The document of seed 000, version 2 (a superset of version 1), built from the shared rows.
 create or replace function private.progress_document(p_learner_id uuid, p_course_id uuid)
@@ -113,6 +74,8 @@ begin
 end;
 $$;
 
+/** Section - The merge */
+
 -- A client clock: never trusted beyond the server's own, absent means now.
 create or replace function private.client_clock(p_value text)
 returns timestamptz
@@ -121,30 +84,6 @@ stable
 begin atomic
   select least(coalesce(p_value::timestamptz, now()), now());
 end;
-
--- Each device's running total per lesson: the largest counts (a re-sent counter never adds),
--- and a lesson's time is the sum over its devices. Rows: [{lesson_id, device_id, seconds}];
--- the lessons' progress rows must exist.
-create or replace function private.record_device_time(p_learner_id uuid, p_rows jsonb)
-returns void
-language plpgsql
-set search_path = ''
-as $$
-begin
-  insert into public.lesson_device_time as t (learner_id, lesson_id, device_id, seconds)
-  select p_learner_id, (r ->> 'lesson_id')::uuid, r ->> 'device_id', (r ->> 'seconds')::integer
-  from jsonb_array_elements(p_rows) r
-  on conflict (learner_id, lesson_id, device_id) do update
-    set seconds = excluded.seconds, updated_at = now()
-    where excluded.seconds > t.seconds;
-
-  update public.lesson_progress lp
-  set time_spent_seconds = (select coalesce(sum(seconds), 0) from public.lesson_device_time t
-                            where t.learner_id = lp.learner_id and t.lesson_id = lp.lesson_id)
-  where lp.learner_id = p_learner_id
-    and lp.lesson_id in (select (r ->> 'lesson_id')::uuid from jsonb_array_elements(p_rows) r);
-end;
-$$;
 
 -- lastLessonId: the newest client time wins; equal times are settled by the larger id, so that
 -- the order saves (or a claim) arrive in never matters.
@@ -248,7 +187,6 @@ set search_path = ''
 set client_min_messages = warning
 as $$
 declare
-  v_course public.courses;
   v_unknown jsonb;
   v_before jsonb;
   v_after jsonb;
@@ -256,18 +194,13 @@ declare
   v_clock timestamptz := private.client_clock(p_client_updated_at::text);
   v_device text := coalesce(p_device_id, 'default');
 begin
-  select * into v_course from public.courses where id = p_course_id and published;
-  if not found then
-    perform private.fail(404, 'course_not_found', 'Course not found.', jsonb_build_object('courseId', p_course_id));
-  end if;
+  perform private.require_course_access(null, p_course_id);
   v_unknown := private.unknown_lesson_fields(p_course_id, p_progress);
   if v_unknown <> '{}' then
     perform private.fail(400, 'unknown_lessons', 'The progress names lessons this course does not have.',
       jsonb_build_object('fields', jsonb_build_object('progress', v_unknown)));
   end if;
-  if not private.course_accessible(p_learner_id, p_course_id) then
-    perform private.fail(403, 'not_enrolled', 'Enroll in this premium course first.', jsonb_build_object('courseId', p_course_id));
-  end if;
+  perform private.require_course_access(p_learner_id, p_course_id);
   perform private.ensure_learner(p_learner_id, p_learner_kind);
   insert into public.enrollments (learner_id, course_id, source) values (p_learner_id, p_course_id, 'progress')
   on conflict do nothing;
@@ -294,8 +227,7 @@ begin
   return jsonb_build_object('progress', v_after, 'ignoredLessonIds', v_ignored);
 end;
 $$;
-revoke execute on function public.save_progress_document(uuid, text, uuid, jsonb, timestamptz, text, integer) from public, anon, authenticated;
-grant execute on function public.save_progress_document(uuid, text, uuid, jsonb, timestamptz, text, integer) to service_role;
+select private.accepts_idempotency_key('public.save_progress_document(uuid, text, uuid, jsonb, timestamptz, text, integer)');
 
 create or replace function public.get_progress_document(p_learner_id uuid, p_course_id uuid)
 returns jsonb
@@ -309,8 +241,6 @@ begin
     select jsonb_build_object('progress', private.progress_document(p_learner_id, p_course_id)));
 end;
 $$;
-revoke execute on function public.get_progress_document(uuid, uuid) from public, anon, authenticated;
-grant execute on function public.get_progress_document(uuid, uuid) to service_role;
 
 -- Every course the learner has progress in, as seed 000 lists them.
 create or replace function public.list_progress_documents(p_learner_id uuid)
@@ -338,8 +268,6 @@ begin
     from docs where progress is not null);
 end;
 $$;
-revoke execute on function public.list_progress_documents(uuid) from public, anon, authenticated;
-grant execute on function public.list_progress_documents(uuid) to service_role;
 
 -- Reset a course for the learner: its lesson rows (every contract's), times and document go;
 -- the history keeps a record of the reset.
@@ -364,8 +292,7 @@ begin
   return jsonb_build_object('courseId', p_course_id, 'deleted', true);
 end;
 $$;
-revoke execute on function public.delete_progress_document(uuid, uuid) from public, anon, authenticated;
-grant execute on function public.delete_progress_document(uuid, uuid) to service_role;
+select private.accepts_idempotency_key('public.delete_progress_document(uuid, uuid)');
 
 create or replace function public.progress_history(p_learner_id uuid, p_course_id uuid, p_limit integer default 100)
 returns jsonb
@@ -384,8 +311,6 @@ begin
           order by created_at desc, id desc limit p_limit) h);
 end;
 $$;
-revoke execute on function public.progress_history(uuid, uuid, integer) from public, anon, authenticated;
-grant execute on function public.progress_history(uuid, uuid, integer) to service_role;
 
 -- A learner who signs in keeps what they did anonymously: every course document of the browser
 -- learner is merged into the account with the same merge as a save, once.
@@ -444,8 +369,4 @@ begin
       join public.lesson_catalog lc on lc.lesson_id = lp.lesson_id where lp.learner_id = p_account_id) c));
 end;
 $$;
-revoke execute on function public.claim_browser_learner(uuid, uuid) from public, anon, authenticated;
-grant execute on function public.claim_browser_learner(uuid, uuid) to service_role;
-
-revoke execute on all functions in schema private from public, anon, authenticated;
-grant execute on function private.is_admin() to anon, authenticated;
+select private.accepts_idempotency_key('public.claim_browser_learner(uuid, uuid)');

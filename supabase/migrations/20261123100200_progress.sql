@@ -1,6 +1,9 @@
--- What each learner has done: one row per (learner, lesson) that every contract reads and writes,
--- exercise results, visits to modules / courses / themes, and enrollments.
--- Only the service role writes (through the RPCs); learners read their own rows.
+-- What each learner has done: one row per (learner, lesson) that every contract reads and
+-- writes, exercise results, device time, visits to modules / courses / themes, enrollments,
+-- activity days, seed 000's documents and their history, quiz attempts and certificates.
+-- Owns: those tables, their indexes and RLS (learners read their own rows).
+-- Relies on: foundation (learners), catalog.
+-- Only the service's functions write here; nobody writes these tables straight through PostgREST.
 
 /** Section - Tables */
 create table public.enrollments (
@@ -10,6 +13,9 @@ create table public.enrollments (
   -- course enrolled on the learner's first progress in it.
   source text not null check (source in ('explicit', 'progress')),
   enrolled_at timestamptz not null default now(),
+  -- The course roll-up, kept by private.after_progress in every progress write (seed 001).
+  progress_percentage integer not null default 0 check (progress_percentage between 0 and 100),
+  completed_at timestamptz,
   primary key (learner_id, course_id)
 );
 
@@ -80,11 +86,80 @@ create table public.content_visits (
   primary key (learner_id, content_id)
 );
 
+-- A streak counts consecutive days with progress, in the learner's time zone.
+create table public.learner_activity_days (
+  learner_id uuid not null references public.learners (id) on delete cascade,
+  day date not null,
+  primary key (learner_id, day)
+);
+
+-- Seed 000: the last lesson opened per course (the rest of a document is the lesson rows).
+create table public.course_documents (
+  learner_id uuid not null references public.learners (id) on delete cascade,
+  course_id uuid not null references public.courses (id) on delete cascade,
+  last_lesson_id uuid references public.lessons (id) on delete set null,
+  -- The client time of the save that set last_lesson_id: the newest wins.
+  last_lesson_clock timestamptz,
+  updated_at timestamptz not null default now(),
+  primary key (learner_id, course_id)
+);
+
+create table public.progress_history (
+  id bigint generated always as identity primary key,
+  learner_id uuid not null references public.learners (id) on delete cascade,
+  course_id uuid not null references public.courses (id) on delete cascade,
+  device_id text,
+  before jsonb,
+  incoming jsonb not null,
+  after jsonb not null,
+  created_at timestamptz not null default now()
+);
+
+create table public.quiz_attempts (
+  id bigint generated always as identity primary key,
+  learner_id uuid not null references public.learners (id) on delete cascade,
+  course_id uuid not null references public.courses (id) on delete cascade,
+  -- The catalog's quiz when it knows it; quiz_key is the client's quiz id either way.
+  exercise_id uuid references public.exercises (id) on delete set null,
+  lesson_id uuid references public.lessons (id) on delete set null,
+  quiz_key text not null check (char_length(quiz_key) between 1 and 255),
+  score integer not null check (score >= 0),
+  max_score integer not null check (max_score > 0),
+  passed boolean not null,
+  answers jsonb,
+  time_taken_seconds integer check (time_taken_seconds >= 0),
+  -- Attempts before a reset stay in the history but no longer count.
+  archived boolean not null default false,
+  created_at timestamptz not null default now(),
+  check (score <= max_score)
+);
+
+create table public.certificates (
+  -- The verification id: random, unguessable, stable.
+  id uuid primary key default gen_random_uuid(),
+  learner_id uuid not null references public.learners (id) on delete cascade,
+  course_id uuid not null references public.courses (id) on delete cascade,
+  learner_name text,
+  course_title text not null,
+  completed_at timestamptz not null,
+  issued_at timestamptz not null default now(),
+  revoked_at timestamptz,
+  unique (learner_id, course_id)
+);
+
 /** Section - Indexes */
 create index enrollments_course_id on public.enrollments (course_id);
 create index lesson_progress_lesson_id on public.lesson_progress (lesson_id);
 create index lesson_progress_recent on public.lesson_progress (learner_id, last_accessed_at desc);
 create index exercise_progress_exercise_id on public.exercise_progress (exercise_id);
+create index progress_history_learner_course on public.progress_history (learner_id, course_id, created_at desc);
+create index progress_history_created_at on public.progress_history (created_at);
+create index quiz_attempts_learner_course on public.quiz_attempts (learner_id, course_id, quiz_key) where not archived;
+-- The achievement check counts a learner's passed quizzes, archived or not.
+create index quiz_attempts_learner_passed on public.quiz_attempts (learner_id) where passed;
+create index quiz_attempts_exercise_id on public.quiz_attempts (exercise_id);
+create index quiz_attempts_lesson_id on public.quiz_attempts (lesson_id);
+create index certificates_course_id on public.certificates (course_id);
 
 /** Section - Triggers */
 create trigger lesson_progress_updated_at before update on public.lesson_progress
@@ -96,26 +171,40 @@ create trigger exercise_progress_updated_at before update on public.exercise_pro
 alter table public.enrollments enable row level security;
 alter table public.lesson_progress enable row level security;
 alter table public.exercise_progress enable row level security;
+alter table public.lesson_device_time enable row level security;
 alter table public.content_visits enable row level security;
+alter table public.learner_activity_days enable row level security;
+alter table public.course_documents enable row level security;
+alter table public.progress_history enable row level security;
+alter table public.quiz_attempts enable row level security;
+alter table public.certificates enable row level security;
 
 create policy "Enrollments are visible to their learner"
   on public.enrollments for select to authenticated
   using (learner_id = (select auth.uid()));
-
 create policy "Lesson progress is visible to its learner"
   on public.lesson_progress for select to authenticated
   using (learner_id = (select auth.uid()));
-
 create policy "Exercise progress is visible to its learner"
   on public.exercise_progress for select to authenticated
   using (learner_id = (select auth.uid()));
-
-alter table public.lesson_device_time enable row level security;
-
 create policy "Device time is visible to its learner"
   on public.lesson_device_time for select to authenticated
   using (learner_id = (select auth.uid()));
-
 create policy "Visits are visible to their learner"
   on public.content_visits for select to authenticated
+  using (learner_id = (select auth.uid()));
+create policy "Activity days are visible to their learner"
+  on public.learner_activity_days for select to authenticated using (learner_id = (select auth.uid()));
+create policy "Documents are visible to their learner"
+  on public.course_documents for select to authenticated
+  using (learner_id = (select auth.uid()));
+create policy "Save history is visible to its learner"
+  on public.progress_history for select to authenticated
+  using (learner_id = (select auth.uid()));
+create policy "Quiz attempts are visible to their learner"
+  on public.quiz_attempts for select to authenticated
+  using (learner_id = (select auth.uid()));
+create policy "Certificates are visible to their learner"
+  on public.certificates for select to authenticated
   using (learner_id = (select auth.uid()));

@@ -1,121 +1,13 @@
--- Seed 002: video tutorials, quiz scores and certificates. A tutorial is a course and a chapter a
--- lesson, so chapter progress lands on the rows every contract reads. Tutorial ids the catalog
--- does not know get a course of their own (source 'tutorial') whose chapter count is the
--- client's, never decreasing. Quiz attempts are all kept; retries with the same key count once.
+-- Seed 002's tutorial API: video chapters, quiz scores and certificates. A tutorial is a course
+-- and a chapter a lesson, so chapter progress lands on the rows every contract reads. Tutorial
+-- ids the catalog does not know get a course of their own (source 'tutorial') whose chapter
+-- count is the client's, never decreasing. Quiz attempts are all kept; retries with the same
+-- key count once.
+-- Owns: resolving tutorial and chapter ids, the tutorial state, chapter / quiz / complete /
+-- reset, and certificate verification.
+-- Relies on: rules, idempotency.
 
-/** Section - Tables */
-create table public.quiz_attempts (
-  id bigint generated always as identity primary key,
-  learner_id uuid not null references public.learners (id) on delete cascade,
-  course_id uuid not null references public.courses (id) on delete cascade,
-  -- The catalog's quiz when it knows it; quiz_key is the client's quiz id either way.
-  exercise_id uuid references public.exercises (id) on delete set null,
-  lesson_id uuid references public.lessons (id) on delete set null,
-  quiz_key text not null check (char_length(quiz_key) between 1 and 255),
-  score integer not null check (score >= 0),
-  max_score integer not null check (max_score > 0),
-  passed boolean not null,
-  answers jsonb,
-  time_taken_seconds integer check (time_taken_seconds >= 0),
-  -- Attempts before a reset stay in the history but no longer count.
-  archived boolean not null default false,
-  created_at timestamptz not null default now(),
-  check (score <= max_score)
-);
-
--- Idempotency-Key (or an attempt id) per learner: a retry replays the stored response.
-create table public.idempotency_keys (
-  learner_id uuid not null references public.learners (id) on delete cascade,
-  key text not null check (char_length(key) between 1 and 255),
-  fingerprint text not null,
-  response jsonb not null,
-  created_at timestamptz not null default now(),
-  primary key (learner_id, key)
-);
-
-create table public.certificates (
-  -- The verification id: random, unguessable, stable.
-  id uuid primary key default gen_random_uuid(),
-  learner_id uuid not null references public.learners (id) on delete cascade,
-  course_id uuid not null references public.courses (id) on delete cascade,
-  learner_name text,
-  course_title text not null,
-  completed_at timestamptz not null,
-  issued_at timestamptz not null default now(),
-  revoked_at timestamptz,
-  unique (learner_id, course_id)
-);
-
-/** Section - Indexes */
-create index quiz_attempts_learner_course on public.quiz_attempts (learner_id, course_id, quiz_key) where not archived;
--- The achievement check counts a learner's passed quizzes, archived or not.
-create index quiz_attempts_learner_passed on public.quiz_attempts (learner_id) where passed;
-create index quiz_attempts_exercise_id on public.quiz_attempts (exercise_id);
-create index quiz_attempts_lesson_id on public.quiz_attempts (lesson_id);
-create index idempotency_keys_created_at on public.idempotency_keys (created_at);
-create index certificates_course_id on public.certificates (course_id);
-
-/** Section - RLS Policies */
-alter table public.quiz_attempts enable row level security;
-alter table public.idempotency_keys enable row level security;
-alter table public.certificates enable row level security;
-
-create policy "Quiz attempts are visible to their learner"
-  on public.quiz_attempts for select to authenticated
-  using (learner_id = (select auth.uid()));
-
-create policy "Certificates are visible to their learner"
-  on public.certificates for select to authenticated
-  using (learner_id = (select auth.uid()));
--- idempotency_keys: no policy; only the service's functions read them.
-
-/** Section - Idempotency */
-
--- Returns the stored response of an earlier request with this key, or null when the request is
--- new. The same key with a different request is 422; while the first is still running, 409.
-create or replace function private.idempotent_replay(
-  p_learner_id uuid, p_key text, p_fingerprint text, p_ttl_hours integer default 24)
-returns jsonb
-language plpgsql
-set search_path = ''
-as $$
-declare
-  v_stored public.idempotency_keys;
-begin
-  if p_key is null then
-    return null;
-  end if;
-  if not pg_try_advisory_xact_lock(hashtextextended(p_learner_id::text || ':' || p_key, 0)) then
-    perform private.fail(409, 'request_in_progress', 'A request with this Idempotency-Key is still running.', '{}');
-  end if;
-  select * into v_stored from public.idempotency_keys
-  where learner_id = p_learner_id and key = p_key and created_at > now() - make_interval(hours => p_ttl_hours);
-  if not found then
-    return null;
-  end if;
-  if v_stored.fingerprint <> p_fingerprint then
-    perform private.fail(422, 'idempotency_key_reused', 'This Idempotency-Key was used for a different request.', '{}');
-  end if;
-  return v_stored.response;
-end;
-$$;
-
-create or replace function private.idempotent_store(
-  p_learner_id uuid, p_key text, p_fingerprint text, p_response jsonb, p_ttl_hours integer default 24)
-returns jsonb
-language sql
-set search_path = ''
-as $$
-  delete from public.idempotency_keys
-  where learner_id = p_learner_id and created_at < now() - make_interval(hours => p_ttl_hours);
-  insert into public.idempotency_keys (learner_id, key, fingerprint, response)
-  select p_learner_id, p_key, p_fingerprint, p_response where p_key is not null
-  on conflict (learner_id, key) do update
-    set fingerprint = excluded.fingerprint, response = excluded.response, created_at = now();
-  select p_response;
-$$;
-
-/** Section - Tutorials */
+/** Section - Tutorials and chapters */
 
 -- The course a tutorial id names: a catalog course by id or slug, else the tutorial's own course
 -- (made when p_create). Null when unknown and not created.
@@ -260,8 +152,8 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  if p_course.source = 'catalog' and not private.course_accessible(p_learner_id, p_course.id) then
-    perform private.fail(403, 'not_enrolled', 'Enroll in this premium course first.', jsonb_build_object('courseId', p_course.id));
+  if p_course.source = 'catalog' then
+    perform private.require_course_access(p_learner_id, p_course.id);
   end if;
   perform private.ensure_learner(p_learner_id, p_learner_kind);
   if p_course.source = 'catalog' then
@@ -289,8 +181,6 @@ begin
   return private.tutorial_state(p_learner_id, p_tutorial_id, v_course);
 end;
 $$;
-revoke execute on function public.tutorial_progress(uuid, text) from public, anon, authenticated;
-grant execute on function public.tutorial_progress(uuid, text) to service_role;
 
 -- POST .../chapter. Watch time never decreases; the chapter completes on the client's flag or,
 -- when the catalog knows its duration, once p_completion_share of it has been watched.
@@ -328,12 +218,11 @@ begin
   return private.tutorial_state(p_learner_id, p_tutorial_id, v_course);
 end;
 $$;
-revoke execute on function public.record_chapter(uuid, text, text, text, integer, boolean, integer, integer, numeric) from public, anon, authenticated;
-grant execute on function public.record_chapter(uuid, text, text, text, integer, boolean, integer, integer, numeric) to service_role;
+select private.accepts_idempotency_key('public.record_chapter(uuid, text, text, text, integer, boolean, integer, integer, numeric)');
 
 -- POST .../quiz. Every attempt is kept; the best score shows; `passed` follows the catalog's pass
 -- mark when it has one. A retry with the same key counts once and gets the same answer.
-create or replace function public.record_quiz_attempt(
+create or replace function public.record_tutorial_quiz_attempt(
   p_learner_id uuid, p_learner_kind text, p_tutorial_id text, p_quiz_id text, p_score integer,
   p_max_score integer, p_passed boolean, p_idempotency_key text default null, p_fingerprint text default null,
   p_answers jsonb default null, p_time_taken integer default null)
@@ -373,8 +262,7 @@ begin
     private.tutorial_state(p_learner_id, p_tutorial_id, v_course));
 end;
 $$;
-revoke execute on function public.record_quiz_attempt(uuid, text, text, text, integer, integer, boolean, text, text, jsonb, integer) from public, anon, authenticated;
-grant execute on function public.record_quiz_attempt(uuid, text, text, text, integer, integer, boolean, text, text, jsonb, integer) to service_role;
+select private.accepts_idempotency_key('public.record_tutorial_quiz_attempt(uuid, text, text, text, integer, integer, boolean, text, text, jsonb, integer)');
 
 -- POST .../complete: 404 without progress, 400 when not eligible, else a certificate (once).
 create or replace function public.complete_tutorial(p_learner_id uuid, p_tutorial_id text)
@@ -407,8 +295,7 @@ begin
   return private.tutorial_state(p_learner_id, p_tutorial_id, v_course) || jsonb_build_object('completionPercentage', 100);
 end;
 $$;
-revoke execute on function public.complete_tutorial(uuid, text) from public, anon, authenticated;
-grant execute on function public.complete_tutorial(uuid, text) to service_role;
+select private.accepts_idempotency_key('public.complete_tutorial(uuid, text)');
 
 -- DELETE: a retake. Current progress goes; quiz attempts stay in the history (archived) and a
 -- certificate already earned stays.
@@ -430,8 +317,7 @@ begin
   return jsonb_build_object('success', true, 'message', 'Progress reset successfully');
 end;
 $$;
-revoke execute on function public.reset_tutorial(uuid, text) from public, anon, authenticated;
-grant execute on function public.reset_tutorial(uuid, text) to service_role;
+select private.accepts_idempotency_key('public.reset_tutorial(uuid, text)');
 
 -- Anyone may verify a certificate by its id: what it certifies, and nothing else about the learner.
 create or replace function public.verify_certificate(p_certificate_id uuid)
@@ -458,8 +344,3 @@ begin
     'revokedAt', private.iso(v_certificate.revoked_at));
 end;
 $$;
-revoke execute on function public.verify_certificate(uuid) from public, anon, authenticated;
-grant execute on function public.verify_certificate(uuid) to service_role;
-
-revoke execute on all functions in schema private from public, anon, authenticated;
-grant execute on function private.is_admin() to anon, authenticated;

@@ -1,143 +1,10 @@
--- Seed 001's API functions, and what every progress write does after it in the same transaction:
--- the day's activity (streak), the course's enrollment percentage and completion, achievements.
+-- Seed 001's platform API on the same catalog and progress rows: lesson progress and quiz
+-- attempts, course listing and editing, ratings, the learner's page, achievements, leaderboard
+-- and notifications.
+-- Owns: the public functions of seed 001.
+-- Relies on: rules (access, merge, device time, after_progress, achievements), idempotency.
 
-/** Section - After every progress write */
-
--- Streak: consecutive days with progress, in the learner's time zone, ending at the latest one.
--- Only the first progress of a day changes it, so later writes that day touch nothing here (no
--- window query, and no update of the learner's row that concurrent writes would queue behind).
-create or replace function private.record_activity(p_learner_id uuid)
-returns void
-language plpgsql
-set search_path = ''
-as $$
-begin
-  with today as (
-    insert into public.learner_activity_days (learner_id, day)
-    select id, (now() at time zone time_zone)::date from public.learners where id = p_learner_id
-    on conflict do nothing
-    returning day
-  ),
-  days as (
-    select day, row_number() over (order by day desc) - 1 as back
-    from (select day from public.learner_activity_days where learner_id = p_learner_id
-          union select day from today
-          order by day desc limit 3660) recent
-  )
-  update public.learners set
-    streak_days = (select count(*) from days where day = (select max(day) from days) - back::integer),
-    last_active_on = (select max(day) from days)
-  where id = p_learner_id and exists (select 1 from today);
-end;
-$$;
-
--- A streak is broken once a whole day has passed without progress (in the learner's zone).
-create or replace function private.current_streak(p_learner public.learners)
-returns integer
-language sql
-stable
-begin atomic
-  select case when p_learner.last_active_on >= (now() at time zone p_learner.time_zone)::date - 1
-              then p_learner.streak_days else 0 end;
-end;
-
--- Awards every active achievement whose criteria the learner now meets, each at most once, adds
--- its points and leaves a notification. Returns the achievements earned by this call; those the
--- learner already holds are not checked again.
-create or replace function private.check_achievements(p_learner_id uuid)
-returns jsonb
-language plpgsql
-set search_path = ''
-as $$
-declare
-  v_earned jsonb;
-begin
-  with stats as (
-    select
-      (select count(*) from public.enrollments where learner_id = p_learner_id and completed_at is not null) as courses,
-      (select count(distinct (course_id, quiz_key)) from public.quiz_attempts where learner_id = p_learner_id and passed) as quizzes,
-      lessons.completed as lessons,
-      lessons.seconds,
-      (select private.current_streak(l) from public.learners l where l.id = p_learner_id) as streak
-    from (select count(*) filter (where completed_at is not null) as completed,
-                 coalesce(sum(greatest(time_spent_seconds, watch_seconds)), 0) as seconds
-          from public.lesson_progress where learner_id = p_learner_id) lessons
-  ),
-  met as (
-    select a.* from public.achievements a, stats s
-    where a.is_active
-      and not exists (select 1 from public.user_achievements ua
-                      where ua.learner_id = p_learner_id and ua.achievement_id = a.id)
-      and case a.criteria ->> 'type'
-      when 'courses_completed' then s.courses >= (a.criteria ->> 'count')::bigint
-      when 'quizzes_passed' then s.quizzes >= (a.criteria ->> 'count')::bigint
-      when 'lessons_completed' then s.lessons >= (a.criteria ->> 'count')::bigint
-      when 'time_spent' then s.seconds >= (a.criteria ->> 'seconds')::bigint
-      when 'streak_days' then s.streak >= (a.criteria ->> 'days')::bigint
-      else false end
-  ),
-  awarded as (
-    insert into public.user_achievements (learner_id, achievement_id)
-    select p_learner_id, id from met
-    on conflict do nothing
-    returning achievement_id, earned_at
-  ),
-  earned as (
-    select m.*, aw.earned_at from met m join awarded aw on aw.achievement_id = m.id
-  ),
-  points as (
-    update public.learners set points = points + (select coalesce(sum(points_value), 0) from earned)
-    where id = p_learner_id and exists (select 1 from earned)
-  ),
-  notified as (
-    insert into public.notifications (learner_id, type, title, message, data)
-    select p_learner_id, 'achievement', 'Achievement unlocked!', format('You earned the "%s" badge', title),
-           jsonb_build_object('achievementId', id, 'points', points_value)
-    from earned
-  )
-  select coalesce(jsonb_agg(jsonb_build_object('id', id, 'title', title, 'description', description, 'icon', icon,
-    'badgeColor', badge_color, 'pointsValue', points_value, 'earnedAt', private.iso(earned_at)) order by title), '[]')
-  into v_earned
-  from earned;
-  return v_earned;
-end;
-$$;
-
--- What every progress write runs last, in its own transaction.
-create or replace function private.after_progress(p_learner_id uuid, p_course_id uuid)
-returns jsonb
-language plpgsql
-set search_path = ''
-as $$
-declare
-  v_rollup jsonb;
-  v_was_completed timestamptz;
-  v_now_completed timestamptz;
-begin
-  perform private.record_activity(p_learner_id);
-  if p_course_id is not null then
-    select completed_at into v_was_completed from public.enrollments
-    where learner_id = p_learner_id and course_id = p_course_id for update;
-    if found then
-      v_rollup := private.course_rollup(p_learner_id, p_course_id);
-      update public.enrollments set
-        progress_percentage = (v_rollup ->> 'percent')::integer,
-        completed_at = case when v_rollup ->> 'status' = 'completed' then coalesce(completed_at, now()) end
-      where learner_id = p_learner_id and course_id = p_course_id
-      returning completed_at into v_now_completed;
-      if v_was_completed is null and v_now_completed is not null then
-        insert into public.notifications (learner_id, type, title, message, data)
-        select p_learner_id, 'course_completion', 'Course completed!', format('Congratulations on completing "%s"', title),
-               jsonb_build_object('courseId', id)
-        from public.courses where id = p_course_id;
-      end if;
-    end if;
-  end if;
-  return private.check_achievements(p_learner_id);
-end;
-$$;
-
-/** Section - Seed 001: lesson progress and quiz attempts */
+/** Section - Lesson progress and quiz attempts */
 
 create or replace function public.record_lesson_progress(
   p_learner_id uuid, p_learner_kind text, p_lesson_id uuid, p_course_id uuid default null,
@@ -181,8 +48,7 @@ begin
     'achievements', v_achievements);
 end;
 $$;
-revoke execute on function public.record_lesson_progress(uuid, text, uuid, uuid, integer, integer, jsonb) from public, anon, authenticated;
-grant execute on function public.record_lesson_progress(uuid, text, uuid, uuid, integer, integer, jsonb) to service_role;
+select private.accepts_idempotency_key('public.record_lesson_progress(uuid, text, uuid, uuid, integer, integer, jsonb)');
 
 -- A lesson's quiz (seed 001): passed at 70 % of the maximum, or the catalog quiz's own pass mark.
 -- Retries with an Idempotency-Key are replayed by public.idempotent_call.
@@ -218,8 +84,7 @@ begin
     'achievements', private.after_progress(p_learner_id, v_lesson.course_id));
 end;
 $$;
-revoke execute on function public.record_lesson_quiz_attempt(uuid, text, uuid, integer, integer, jsonb, integer) from public, anon, authenticated;
-grant execute on function public.record_lesson_quiz_attempt(uuid, text, uuid, integer, integer, jsonb, integer) to service_role;
+select private.accepts_idempotency_key('public.record_lesson_quiz_attempt(uuid, text, uuid, integer, integer, jsonb, integer)');
 
 /** Section - Courses */
 
@@ -263,8 +128,6 @@ as $$
                          from (select * from matching order by created_at desc, id limit p_limit offset p_offset) m), '[]'),
     'total', (select count(*) from matching), 'limit', p_limit, 'offset', p_offset);
 $$;
-revoke execute on function public.list_courses(text, text, text, integer, integer) from public, anon, authenticated;
-grant execute on function public.list_courses(text, text, text, integer, integer) to service_role;
 
 create or replace function public.course_detail(p_course_id uuid)
 returns jsonb
@@ -278,13 +141,11 @@ declare
 begin
   select * into v_course from public.courses where id = p_course_id and published and source = 'catalog';
   if not found then
-    perform private.fail(404, 'course_not_found', 'Course not found.', jsonb_build_object('courseId', p_course_id));
+    perform private.course_not_found(p_course_id);
   end if;
   return private.course_card(v_course);
 end;
 $$;
-revoke execute on function public.course_detail(uuid) from public, anon, authenticated;
-grant execute on function public.course_detail(uuid) to service_role;
 
 -- Instructors create courses (as their instructor) and edit their own; admins edit any.
 create or replace function public.save_course(p_actor_id uuid, p_course_id uuid, p_fields jsonb)
@@ -307,7 +168,7 @@ begin
   else
     select * into v_course from public.courses where id = p_course_id and source = 'catalog' for update;
     if not found then
-      perform private.fail(404, 'course_not_found', 'Course not found.', jsonb_build_object('courseId', p_course_id));
+      perform private.course_not_found(p_course_id);
     end if;
     if v_role <> 'admin' and v_course.instructor_id is distinct from p_actor_id then
       perform private.fail(403, 'not_your_course', 'Instructors edit only their own courses.', '{}');
@@ -331,8 +192,7 @@ begin
   return private.course_card(v_course);
 end;
 $$;
-revoke execute on function public.save_course(uuid, uuid, jsonb) from public, anon, authenticated;
-grant execute on function public.save_course(uuid, uuid, jsonb) to service_role;
+select private.accepts_idempotency_key('public.save_course(uuid, uuid, jsonb)');
 
 create or replace function public.rate_course(
   p_learner_id uuid, p_learner_kind text, p_course_id uuid, p_rating integer, p_review text default null)
@@ -342,9 +202,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  if not private.course_accessible(p_learner_id, p_course_id) then
-    perform private.fail(404, 'course_not_found', 'Course not found.', jsonb_build_object('courseId', p_course_id));
-  end if;
+  perform private.require_course_access(p_learner_id, p_course_id);
   perform private.ensure_learner(p_learner_id, p_learner_kind);
   insert into public.course_ratings as r (learner_id, course_id, rating, review)
   values (p_learner_id, p_course_id, p_rating, p_review)
@@ -354,8 +212,7 @@ begin
           from public.courses where id = p_course_id);
 end;
 $$;
-revoke execute on function public.rate_course(uuid, text, uuid, integer, text) from public, anon, authenticated;
-grant execute on function public.rate_course(uuid, text, uuid, integer, text) to service_role;
+select private.accepts_idempotency_key('public.rate_course(uuid, text, uuid, integer, text)');
 
 /** Section - Learners: me, achievements, leaderboard, notifications */
 
@@ -377,8 +234,6 @@ as $$
                 from public.profiles p where p.id = p_learner_id))
   from (select 1) one left join public.learners l on l.id = p_learner_id;
 $$;
-revoke execute on function public.learner_overview(uuid) from public, anon, authenticated;
-grant execute on function public.learner_overview(uuid) to service_role;
 
 create or replace function public.update_learner_settings(p_learner_id uuid, p_learner_kind text, p_settings jsonb)
 returns jsonb
@@ -401,8 +256,7 @@ begin
   return public.learner_overview(p_learner_id);
 end;
 $$;
-revoke execute on function public.update_learner_settings(uuid, text, jsonb) from public, anon, authenticated;
-grant execute on function public.update_learner_settings(uuid, text, jsonb) to service_role;
+select private.accepts_idempotency_key('public.update_learner_settings(uuid, text, jsonb)');
 
 create or replace function public.learner_achievements(p_learner_id uuid)
 returns jsonb
@@ -419,8 +273,6 @@ as $$
   left join public.user_achievements ua on ua.achievement_id = a.id and ua.learner_id = p_learner_id
   where a.is_active;
 $$;
-revoke execute on function public.learner_achievements(uuid) from public, anon, authenticated;
-grant execute on function public.learner_achievements(uuid) to service_role;
 
 create or replace function public.leaderboard(p_limit integer default 10)
 returns jsonb
@@ -441,8 +293,6 @@ as $$
     limit p_limit
   ) top;
 $$;
-revoke execute on function public.leaderboard(integer) from public, anon, authenticated;
-grant execute on function public.leaderboard(integer) to service_role;
 
 create or replace function public.learner_notifications(p_learner_id uuid, p_limit integer default 50)
 returns jsonb
@@ -459,8 +309,6 @@ as $$
             order by created_at desc, id desc limit p_limit) n), '[]'),
     'unread', (select count(*) from public.notifications where learner_id = p_learner_id and read_at is null));
 $$;
-revoke execute on function public.learner_notifications(uuid, integer) from public, anon, authenticated;
-grant execute on function public.learner_notifications(uuid, integer) to service_role;
 
 create or replace function public.mark_notification_read(p_learner_id uuid, p_notification_id bigint)
 returns jsonb
@@ -477,8 +325,7 @@ begin
   return jsonb_build_object('id', p_notification_id, 'read', true);
 end;
 $$;
-revoke execute on function public.mark_notification_read(uuid, bigint) from public, anon, authenticated;
-grant execute on function public.mark_notification_read(uuid, bigint) to service_role;
+select private.accepts_idempotency_key('public.mark_notification_read(uuid, bigint)');
 
 -- Seed 001 names it: awards what the learner has earned (the writes above already call it).
 create or replace function public.check_achievements(user_uuid uuid)
@@ -487,10 +334,5 @@ language sql
 security definer
 set search_path = ''
 as $$
-  select private.check_achievements(user_uuid);
+  select private.award_achievements(user_uuid);
 $$;
-revoke execute on function public.check_achievements(uuid) from public, anon, authenticated;
-grant execute on function public.check_achievements(uuid) to service_role;
-
-revoke execute on all functions in schema private from public, anon, authenticated;
-grant execute on function private.is_admin(), private.is_instructor() to anon, authenticated;

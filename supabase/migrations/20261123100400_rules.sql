@@ -1,140 +1,65 @@
--- Roll-ups and rules, computed in SQL in the same transaction as every write:
--- module <- lessons, course <- modules (lesson-weighted), theme <- courses, overall <- every
--- course the learner can access; prerequisites; the one helper every lesson write goes through.
-
+-- The rules every contract shares, computed in SQL in the same transaction as every write.
+-- Owns: course access, roll-ups (module <- lessons, course <- modules, theme <- courses, overall
+-- <- every course the learner can access), prerequisites, the one lesson merge every write goes
+-- through, device time, streaks, achievements, and `after_progress`, which every progress write
+-- runs last.
+-- Relies on: foundation, catalog, progress, platform.
 --
 -- Functions that query tables are plpgsql: PostgreSQL plans a SQL-language function with a SET
 -- clause again on every call, while plpgsql keeps its plans for the session (a module roll-up
 -- went from 0.9 ms to 0.4 ms). Pure helpers have SQL-standard bodies, bound when created, which
 -- the planner inlines into the calling query.
 
-/** Section - Errors */
+/** Section - Access */
 
--- Raise an error PostgREST turns into HTTP `status`, with a machine code and details for clients.
-create or replace function private.fail(status integer, code text, message text, details jsonb default '{}')
+-- The one premium rule: a course counts for a learner when it is published and free, or they
+-- are enrolled in it. (An SQL-standard body, so that a query over many courses inlines it.)
+create or replace function private.course_accessible(p_learner_id uuid, p_course_id uuid)
+returns boolean
+language sql
+stable
+begin atomic
+  select exists (
+    select 1 from public.courses c
+    where c.id = p_course_id and c.published
+      and (not c.is_premium or exists (
+        select 1 from public.enrollments e where e.learner_id = p_learner_id and e.course_id = c.id)));
+end;
+
+-- 404 for a course id that names no course the caller may see.
+create or replace function private.course_not_found(p_course_id uuid)
 returns void
 language plpgsql
 set search_path = ''
 as $$
 begin
-  raise exception using
-    errcode = 'PT' || status,
-    message = message,
-    detail = jsonb_build_object('code', code, 'details', details)::text;
+  perform private.fail(404, 'course_not_found', 'Course not found.', jsonb_build_object('courseId', p_course_id));
 end;
 $$;
 
-/** Section - Formatting */
-
--- Every timestamp leaves the database as ISO 8601 UTC with milliseconds, as browsers write them.
-create or replace function private.iso(ts timestamptz)
-returns text
-language sql
-immutable
-begin atomic
-  select to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
-end;
-
-/** Section - Access */
-
--- A course counts for a learner when it is published and free, or they are enrolled in it.
-create or replace function private.course_accessible(p_learner_id uuid, p_course_id uuid)
-returns boolean
+-- The published course a learner may use: 404 when no published course has this id, 403 when it
+-- is premium and the learner is not enrolled. With a null learner, only the 404 applies.
+create or replace function private.require_course_access(p_learner_id uuid, p_course_id uuid)
+returns public.courses
 language plpgsql
 stable
 set search_path = ''
 as $$
-begin
-  return exists (
-    select 1 from public.courses c
-    where c.id = p_course_id and c.published
-      and (not c.is_premium or exists (
-        select 1 from public.enrollments e where e.learner_id = p_learner_id and e.course_id = c.id))
-  );
-end;
-$$;
-
-/** Section - Course totals */
-
--- How many counting lessons each course has, kept by triggers on the catalog, so that the overall
--- roll-up reads one row per course instead of counting every lesson of the catalog per call.
-create table private.course_lesson_totals (
-  course_id uuid primary key references public.courses (id) on delete cascade,
-  lessons integer not null default 0
-);
-
--- Recounts one course. The course row's lock serialises concurrent catalog edits of one course,
--- so the last recount sees every committed lesson.
-create or replace function private.refresh_course_totals(p_course_id uuid)
-returns void
-language plpgsql
-set search_path = ''
-as $$
-begin
-  perform 1 from public.courses where id = p_course_id for no key update;
-  if found then
-    insert into private.course_lesson_totals (course_id, lessons)
-    select p_course_id, count(*) from public.lesson_catalog lc where lc.course_id = p_course_id and lc.counts
-    on conflict (course_id) do update set lessons = excluded.lessons;
-  end if;
-end;
-$$;
-
--- Security definer: instructors edit their courses directly (RLS), and the totals are not theirs to write.
-create or replace function private.catalog_changed()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
 declare
-  v_old uuid;
-  v_new uuid;
+  v_course public.courses;
 begin
-  if tg_table_name = 'lessons' then
-    if tg_op <> 'INSERT' then v_old := (select m.course_id from public.modules m where m.id = old.module_id); end if;
-    if tg_op <> 'DELETE' then v_new := (select m.course_id from public.modules m where m.id = new.module_id); end if;
-  elsif tg_table_name = 'modules' then
-    if tg_op <> 'INSERT' then v_old := old.course_id; end if;
-    if tg_op <> 'DELETE' then v_new := new.course_id; end if;
-  else
-    v_new := new.id;
+  select * into v_course from public.courses where id = p_course_id and published;
+  if not found then
+    perform private.course_not_found(p_course_id);
   end if;
-  if v_old is not null then perform private.refresh_course_totals(v_old); end if;
-  if v_new is not null and v_new is distinct from v_old then perform private.refresh_course_totals(v_new); end if;
-  return null;
+  if p_learner_id is not null and not private.course_accessible(p_learner_id, p_course_id) then
+    perform private.fail(403, 'not_enrolled', 'Enroll in this premium course first.', jsonb_build_object('courseId', p_course_id));
+  end if;
+  return v_course;
 end;
 $$;
-
-create trigger lessons_course_totals after insert or delete or update of module_id, published on public.lessons
-  for each row execute function private.catalog_changed();
-create trigger modules_course_totals after insert or delete or update of course_id, published on public.modules
-  for each row execute function private.catalog_changed();
-create trigger courses_course_totals after insert or update of published, source on public.courses
-  for each row execute function private.catalog_changed();
 
 /** Section - Roll-ups */
-
--- Floored, so that 100 means every lesson is done.
-create or replace function private.percent(completed bigint, total bigint)
-returns integer
-language sql
-immutable
-begin atomic
-  select case when total = 0 then 0 else (100 * completed / total)::integer end;
-end;
-
-create or replace function private.rollup_status(completed bigint, total bigint, touched boolean)
-returns text
-language sql
-immutable
-begin atomic
-  select case
-    when total > 0 and completed = total then 'completed'
-    when completed > 0 or touched then 'in-progress'
-    else 'not-started'
-  end;
-end;
 
 -- Whether the learner has opened a module, course or theme (seed 004's visits).
 create or replace function private.visited(p_learner_id uuid, p_content_id uuid)
@@ -215,9 +140,7 @@ declare
 begin
   select array_agg(c.id) into v_accessible
   from public.courses c
-  where c.published and c.source = 'catalog'
-    and (not c.is_premium or exists (
-      select 1 from public.enrollments e where e.learner_id = p_learner_id and e.course_id = c.id));
+  where c.published and c.source = 'catalog' and private.course_accessible(p_learner_id, c.id);
   select coalesce(sum(t.lessons), 0) into v_total
   from private.course_lesson_totals t where t.course_id = any (v_accessible);
   -- The learner's rows drive: two key lookups per completed lesson (LIMIT keeps the planner
@@ -374,10 +297,7 @@ begin
     perform private.fail(400, 'lesson_unpublished', 'This lesson is not published.', jsonb_build_object('lessonId', p_lesson_id));
   end if;
   if v_lesson.is_premium then
-    if not exists (select 1 from public.enrollments e
-                   where e.learner_id = p_learner_id and e.course_id = v_lesson.course_id) then
-      perform private.fail(403, 'not_enrolled', 'Enroll in this premium course first.', jsonb_build_object('courseId', v_lesson.course_id));
-    end if;
+    perform private.require_course_access(p_learner_id, v_lesson.course_id);
   elsif p_enroll then
     perform private.ensure_learner(p_learner_id, p_learner_kind);
     insert into public.enrollments (learner_id, course_id, source)
@@ -467,6 +387,32 @@ begin atomic
   end;
 end;
 
+-- Each device's running total per lesson: the largest counts (a re-sent counter never adds),
+-- and a lesson's time is the sum over its devices. Rows: [{lesson_id, device_id, seconds}];
+-- the lessons' progress rows must exist.
+create or replace function private.record_device_time(p_learner_id uuid, p_rows jsonb)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  insert into public.lesson_device_time as t (learner_id, lesson_id, device_id, seconds)
+  select p_learner_id, (r ->> 'lesson_id')::uuid, r ->> 'device_id', (r ->> 'seconds')::integer
+  from jsonb_array_elements(p_rows) r
+  on conflict (learner_id, lesson_id, device_id) do update
+    set seconds = excluded.seconds, updated_at = now()
+    where excluded.seconds > t.seconds;
+
+  update public.lesson_progress lp
+  set time_spent_seconds = (select coalesce(sum(seconds), 0) from public.lesson_device_time t
+                            where t.learner_id = lp.learner_id and t.lesson_id = lp.lesson_id)
+  where lp.learner_id = p_learner_id
+    and lp.lesson_id in (select (r ->> 'lesson_id')::uuid from jsonb_array_elements(p_rows) r);
+end;
+$$;
+
+/** Section - Items (seed 004's shape, also read by the content API) */
+
 -- Seed 004's item for one lesson or exercise, from its progress row (null: never touched).
 create or replace function private.item_json(
   p_content_id uuid, p_content_type text, p_status text, p_progress_percentage integer, p_score integer,
@@ -501,6 +447,140 @@ begin
 end;
 $$;
 
-/** Section - Grants (private helpers are for the service's own functions only) */
-revoke execute on all functions in schema private from public, anon, authenticated;
-grant execute on function private.is_admin() to anon, authenticated;
+/** Section - Streaks and achievements */
+
+-- Streak: consecutive days with progress, in the learner's time zone, ending at the latest one.
+-- Only the first progress of a day changes it, so later writes that day touch nothing here (no
+-- window query, and no update of the learner's row that concurrent writes would queue behind).
+create or replace function private.record_activity(p_learner_id uuid)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  with today as (
+    insert into public.learner_activity_days (learner_id, day)
+    select id, (now() at time zone time_zone)::date from public.learners where id = p_learner_id
+    on conflict do nothing
+    returning day
+  ),
+  days as (
+    select day, row_number() over (order by day desc) - 1 as back
+    from (select day from public.learner_activity_days where learner_id = p_learner_id
+          union select day from today
+          order by day desc limit 3660) recent
+  )
+  update public.learners set
+    streak_days = (select count(*) from days where day = (select max(day) from days) - back::integer),
+    last_active_on = (select max(day) from days)
+  where id = p_learner_id and exists (select 1 from today);
+end;
+$$;
+
+-- A streak is broken once a whole day has passed without progress (in the learner's zone).
+create or replace function private.current_streak(p_learner public.learners)
+returns integer
+language sql
+stable
+begin atomic
+  select case when p_learner.last_active_on >= (now() at time zone p_learner.time_zone)::date - 1
+              then p_learner.streak_days else 0 end;
+end;
+
+-- Awards every active achievement whose criteria the learner now meets, each at most once, adds
+-- its points and leaves a notification. Returns the achievements earned by this call; those the
+-- learner already holds are not checked again.
+create or replace function private.award_achievements(p_learner_id uuid)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_earned jsonb;
+begin
+  with stats as (
+    select
+      (select count(*) from public.enrollments where learner_id = p_learner_id and completed_at is not null) as courses,
+      (select count(distinct (course_id, quiz_key)) from public.quiz_attempts where learner_id = p_learner_id and passed) as quizzes,
+      lessons.completed as lessons,
+      lessons.seconds,
+      (select private.current_streak(l) from public.learners l where l.id = p_learner_id) as streak
+    from (select count(*) filter (where completed_at is not null) as completed,
+                 coalesce(sum(greatest(time_spent_seconds, watch_seconds)), 0) as seconds
+          from public.lesson_progress where learner_id = p_learner_id) lessons
+  ),
+  met as (
+    select a.* from public.achievements a, stats s
+    where a.is_active
+      and not exists (select 1 from public.user_achievements ua
+                      where ua.learner_id = p_learner_id and ua.achievement_id = a.id)
+      and case a.criteria ->> 'type'
+      when 'courses_completed' then s.courses >= (a.criteria ->> 'count')::bigint
+      when 'quizzes_passed' then s.quizzes >= (a.criteria ->> 'count')::bigint
+      when 'lessons_completed' then s.lessons >= (a.criteria ->> 'count')::bigint
+      when 'time_spent' then s.seconds >= (a.criteria ->> 'seconds')::bigint
+      when 'streak_days' then s.streak >= (a.criteria ->> 'days')::bigint
+      else false end
+  ),
+  awarded as (
+    insert into public.user_achievements (learner_id, achievement_id)
+    select p_learner_id, id from met
+    on conflict do nothing
+    returning achievement_id, earned_at
+  ),
+  earned as (
+    select m.*, aw.earned_at from met m join awarded aw on aw.achievement_id = m.id
+  ),
+  points as (
+    update public.learners set points = points + (select coalesce(sum(points_value), 0) from earned)
+    where id = p_learner_id and exists (select 1 from earned)
+  ),
+  notified as (
+    insert into public.notifications (learner_id, type, title, message, data)
+    select p_learner_id, 'achievement', 'Achievement unlocked!', format('You earned the "%s" badge', title),
+           jsonb_build_object('achievementId', id, 'points', points_value)
+    from earned
+  )
+  select coalesce(jsonb_agg(jsonb_build_object('id', id, 'title', title, 'description', description, 'icon', icon,
+    'badgeColor', badge_color, 'pointsValue', points_value, 'earnedAt', private.iso(earned_at)) order by title), '[]')
+  into v_earned
+  from earned;
+  return v_earned;
+end;
+$$;
+
+/** Section - After every progress write */
+
+-- What every progress write runs last, in its own transaction.
+create or replace function private.after_progress(p_learner_id uuid, p_course_id uuid)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_rollup jsonb;
+  v_was_completed timestamptz;
+  v_now_completed timestamptz;
+begin
+  perform private.record_activity(p_learner_id);
+  if p_course_id is not null then
+    select completed_at into v_was_completed from public.enrollments
+    where learner_id = p_learner_id and course_id = p_course_id for update;
+    if found then
+      v_rollup := private.course_rollup(p_learner_id, p_course_id);
+      update public.enrollments set
+        progress_percentage = (v_rollup ->> 'percent')::integer,
+        completed_at = case when v_rollup ->> 'status' = 'completed' then coalesce(completed_at, now()) end
+      where learner_id = p_learner_id and course_id = p_course_id
+      returning completed_at into v_now_completed;
+      if v_was_completed is null and v_now_completed is not null then
+        insert into public.notifications (learner_id, type, title, message, data)
+        select p_learner_id, 'course_completion', 'Course completed!', format('Congratulations on completing "%s"', title),
+               jsonb_build_object('courseId', id)
+        from public.courses where id = p_course_id;
+      end if;
+    end if;
+  end if;
+  return private.award_achievements(p_learner_id);
+end;
+$$;

@@ -1,8 +1,11 @@
--- The completion API the service calls (seeds 003 and 004): each write is one call, one
--- transaction, an idempotent upsert on (learner, item) that answers with fresh roll-ups.
+-- Seed 003's completion API: mark / unmark with module and overall roll-ups in every answer,
+-- summary, module detail, completed lessons, and enrollment. Each write is one call, one
+-- transaction, an idempotent upsert on (learner, lesson) that answers with fresh roll-ups.
+-- Owns: the public functions of seed 003 and enrollment.
+-- Relies on: rules (access, roll-ups, merge, after_progress), idempotency.
 -- The caller is the service role; the learner is an argument the service has verified.
 
-/** Section - Seed 003: mark and unmark */
+/** Section - Mark and unmark */
 
 create or replace function public.mark_lesson_complete(
   p_learner_id uuid, p_learner_kind text, p_lesson_id uuid, p_completed_at timestamptz default null)
@@ -40,8 +43,7 @@ begin
     'overall', private.overall_rollup(p_learner_id));
 end;
 $$;
-revoke execute on function public.mark_lesson_complete(uuid, text, uuid, timestamptz) from public, anon, authenticated;
-grant execute on function public.mark_lesson_complete(uuid, text, uuid, timestamptz) to service_role;
+select private.accepts_idempotency_key('public.mark_lesson_complete(uuid, text, uuid, timestamptz)');
 
 create or replace function public.unmark_lesson_complete(p_learner_id uuid, p_learner_kind text, p_lesson_id uuid)
 returns jsonb
@@ -67,10 +69,9 @@ begin
     'overall', private.overall_rollup(p_learner_id));
 end;
 $$;
-revoke execute on function public.unmark_lesson_complete(uuid, text, uuid) from public, anon, authenticated;
-grant execute on function public.unmark_lesson_complete(uuid, text, uuid) to service_role;
+select private.accepts_idempotency_key('public.unmark_lesson_complete(uuid, text, uuid)');
 
-/** Section - Seed 003: reads */
+/** Section - Reads */
 
 create or replace function public.progress_summary(p_learner_id uuid)
 returns jsonb
@@ -84,8 +85,6 @@ begin
     select private.overall_rollup(p_learner_id));
 end;
 $$;
-revoke execute on function public.progress_summary(uuid) from public, anon, authenticated;
-grant execute on function public.progress_summary(uuid) to service_role;
 
 create or replace function public.module_progress(p_learner_id uuid, p_module_id uuid)
 returns jsonb
@@ -116,8 +115,6 @@ begin
       where lc.module_id = p_module_id and lc.counts), '[]'));
 end;
 $$;
-revoke execute on function public.module_progress(uuid, uuid) from public, anon, authenticated;
-grant execute on function public.module_progress(uuid, uuid) to service_role;
 
 create or replace function public.completed_lessons(p_learner_id uuid)
 returns jsonb
@@ -132,8 +129,6 @@ as $$
   from public.lesson_progress lp
   where lp.learner_id = p_learner_id and lp.completed_at is not null;
 $$;
-revoke execute on function public.completed_lessons(uuid) from public, anon, authenticated;
-grant execute on function public.completed_lessons(uuid) to service_role;
 
 /** Section - Enrollment */
 
@@ -151,10 +146,7 @@ declare
   v_enrolled_at timestamptz;
   v_created boolean;
 begin
-  select * into v_course from public.courses where id = p_course_id and published;
-  if not found then
-    perform private.fail(404, 'course_not_found', 'Course not found.', jsonb_build_object('courseId', p_course_id));
-  end if;
+  v_course := private.require_course_access(null, p_course_id);
   if v_course.is_premium and not p_by_platform then
     perform private.fail(403, 'premium_requires_purchase',
       'Premium courses are enrolled by the platform after purchase.', jsonb_build_object('courseId', p_course_id));
@@ -168,8 +160,7 @@ begin
     'enrolledAt', private.iso(v_enrolled_at), 'created', v_created);
 end;
 $$;
-revoke execute on function public.enroll(uuid, text, uuid, boolean) from public, anon, authenticated;
-grant execute on function public.enroll(uuid, text, uuid, boolean) to service_role;
+select private.accepts_idempotency_key('public.enroll(uuid, text, uuid, boolean)');
 
 -- Unenrolling keeps every progress row: re-enrolling restores the learner's place.
 create or replace function public.unenroll(p_learner_id uuid, p_course_id uuid)
@@ -184,5 +175,4 @@ as $$
   select jsonb_build_object('courseId', p_course_id, 'enrolled', false,
     'removed', exists (select 1 from gone));
 $$;
-revoke execute on function public.unenroll(uuid, uuid) from public, anon, authenticated;
-grant execute on function public.unenroll(uuid, uuid) to service_role;
+select private.accepts_idempotency_key('public.unenroll(uuid, uuid)');
