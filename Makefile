@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PORT ?= 5000
 
-.PHONY: run test reset install bench
+.PHONY: run test reset install bench openapi
 
 install:
 	@bash scripts/install.sh
@@ -25,3 +25,7 @@ bench: install
 ## Wipe the local stack's data (the next `make run` starts from the migrations and seed).
 reset: install
 	@$(PY) -m devstack reset
+
+## Regenerate the committed OpenAPI document (openapi.json) from the endpoints' declarations.
+openapi: install
+	@.venv/bin/flask --app app openapi write

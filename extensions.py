@@ -1,13 +1,12 @@
-"""Rate limiting: one flask-limiter per app, limits named by config key on the views.
+"""Rate limiting: one flask-limiter per app, applied from each view's declaration.
 
-Views declare `@rate_limit("RATELIMIT_WRITE")` or `@rate_limit_exempt`; `init_rate_limits(app)`
-applies them with that app's settings once every blueprint is registered. (A module-level
-Limiter would keep the first app's defaults and `enabled` flag for every later app.)
+Views declare `@endpoint(limit="RATELIMIT_WRITE")` or `@endpoint(exempt=True)`;
+`init_rate_limits(app)` applies them with that app's settings once every blueprint is
+registered. (A module-level Limiter would keep the first app's defaults and `enabled` flag for
+every later app.)
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from flask import Flask, g, request
 from flask_limiter import Limiter
@@ -17,21 +16,6 @@ def rate_limit_key() -> str:
     """The verified learner when there is one, else the client address."""
     learner = g.get("learner")
     return f"learner:{learner.id}" if learner else f"ip:{request.remote_addr}"
-
-
-def rate_limit(config_key: str) -> Callable:
-    """Limit a view by the limit string in `app.config[config_key]` (on top of the default)."""
-
-    def mark(view):
-        view.rate_limit_key = config_key
-        return view
-
-    return mark
-
-
-def rate_limit_exempt(view):
-    view.rate_limit_exempt = True
-    return view
 
 
 def init_rate_limits(app: Flask) -> Limiter:
@@ -45,10 +29,13 @@ def init_rate_limits(app: Flask) -> Limiter:
         in_memory_fallback_enabled=True,
         key_prefix="learner-progress",
     )
-    for endpoint, view in list(app.view_functions.items()):
-        if getattr(view, "rate_limit_exempt", False):
-            app.view_functions[endpoint] = limiter.exempt(view)
-        elif key := getattr(view, "rate_limit_key", None):
-            app.view_functions[endpoint] = limiter.limit(app.config[key])(view)
+    for endpoint_name, view in list(app.view_functions.items()):
+        declaration = getattr(view, "declaration", None)
+        if declaration is None:
+            continue
+        if declaration.exempt:
+            app.view_functions[endpoint_name] = limiter.exempt(view)
+        elif declaration.limit:
+            app.view_functions[endpoint_name] = limiter.limit(app.config[declaration.limit])(view)
     app.extensions["rate_limits"] = limiter
     return limiter

@@ -5,6 +5,8 @@
   Under gunicorn, PROMETHEUS_MULTIPROC_DIR makes every worker count into one view.
 - One JSON log line per request: request id, route, method, status, duration and a hash of the
   learner id. Tokens and keys are never logged.
+- X-Request-ID: a sane incoming one (a proxy's) is kept, otherwise one is made; every response
+  and log line carries it.
 - CORS: only origins listed in CORS_ORIGINS get CORS headers.
 """
 
@@ -14,7 +16,9 @@ import hashlib
 import json
 import logging
 import os
+import re
 import time
+import uuid
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
@@ -35,6 +39,8 @@ UPSTREAM_ERRORS = Counter("upstream_errors_total", "PostgREST or database errors
 
 CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-ID"
 CORS_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 log = logging.getLogger("learner_progress.requests")
 
@@ -72,6 +78,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def start_timer():
         g.started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
         if request.method == "OPTIONS" and request.headers.get("Origin") in origins:
             return Response(status=204)
 
@@ -95,6 +103,7 @@ def init_app(app: Flask) -> None:
             response.headers["Access-Control-Expose-Headers"] = "X-Request-ID, Idempotency-Key, Retry-After"
             response.headers["Access-Control-Max-Age"] = "600"
         response.vary.add("Origin")
+        response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
         return response
 
     @app.get("/metrics")

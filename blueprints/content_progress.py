@@ -1,58 +1,63 @@
-"""Seed 004: progress per content item with server-side roll-ups, course summary, next lesson."""
+"""Seed 004: progress per content item with server-side roll-ups, course summary, next lesson.
+GET /api/progress is shared with seed 000: with `courseId` it answers that course's document."""
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
-from blueprints import offline_sync
+from blueprints.endpoints import endpoint
 from blueprints.identity import current_learner
-from extensions import rate_limit
-from schemas import json_body, load
+from schemas.offline_sync import ProgressSchema
 from schemas.progress import (
-    content_query_schema,
-    content_update_schema,
-    course_query_schema,
-    learner_query_schema,
+    ContentItemSchema,
+    ContentQuerySchema,
+    ContentUpdateSchema,
+    CourseQuerySchema,
+    CourseSummarySchema,
+    NavigationSchema,
+    ProgressQuerySchema,
 )
-from services import progress
+from services import offline_sync, progress
 
 bp = Blueprint("content_progress", __name__, url_prefix="/api/progress")
 
 
 @bp.post("/update")
-@rate_limit("RATELIMIT_WRITE")
-def update():
+@endpoint(body=ContentUpdateSchema, response=ContentItemSchema, limit="RATELIMIT_WRITE", idempotent=True)
+def update(body: dict, key):
     """Record progress on a lesson or exercise, or a visit to a module, course or theme."""
-    body = load(content_update_schema, json_body())
-    return progress.update_content(current_learner(body.get("userId")), body)
+    return progress.update_content(current_learner(body.get("userId")), body, key)
 
 
 @bp.get("")
-def all_progress():
+@endpoint(query=ProgressQuerySchema, response=ProgressSchema, plain_404=True,
+          note="Without courseId: seed 004's list; with it, seed 000's document (404 with a null one).")
+def all_progress(query: dict):
     """Everything the learner has progress in, containers rolled up (seed 004); with courseId,
     seed 000's document of that course."""
-    if "courseId" in request.args:
-        return offline_sync.get_document()
-    query = load(learner_query_schema, request.args)
-    return progress.all_progress(current_learner(query.get("userId")))
+    learner = current_learner(query.get("userId"))
+    if "courseId" not in query:
+        return progress.all_progress(learner)
+    result = offline_sync.document(learner, str(query["courseId"]))
+    return result, 200 if result["progress"] else 404
 
 
 @bp.get("/content")
-def content():
+@endpoint(query=ContentQuerySchema, response=ContentItemSchema)
+def content(query: dict):
     """One item's progress (not-started when there is none)."""
-    query = load(content_query_schema, request.args)
     return progress.content(current_learner(query.get("userId")), str(query["contentId"]))
 
 
 @bp.get("/course_summary")
-def course_summary():
+@endpoint(query=CourseQuerySchema, response=CourseSummarySchema)
+def course_summary(query: dict):
     """A course rolled up from its modules, with the next lesson and the one to resume."""
-    query = load(course_query_schema, request.args)
     return progress.course_summary(current_learner(query.get("userId")), str(query["courseId"]))
 
 
 @bp.get("/next")
-def next_lesson():
+@endpoint(query=CourseQuerySchema, response=NavigationSchema)
+def next_lesson(query: dict):
     """The next published, unlocked, uncompleted lesson of a course, and the one to resume."""
-    query = load(course_query_schema, request.args)
     return progress.next_lesson(current_learner(query.get("userId")), str(query["courseId"]))

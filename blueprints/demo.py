@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from schemas.progress import path_uuid
+from blueprints.endpoints import endpoint
+from schemas.params import uuid_param
 from services.catalog import published_tree
 from services.errors import NotFound
 
@@ -13,17 +14,18 @@ bp = Blueprint("demo", __name__)
 
 
 @bp.get("/demo")
+@endpoint(public=True, html=True)
 def catalog():
     """Every published course."""
     return render_template("demo.html", catalog=published_tree(), course=None)
 
 
 @bp.get("/demo/<course_id>")
+@endpoint(path={"course_id": uuid_param("courseId")}, public=True, html=True)
 def course(course_id: str):
     """One course's modules and lessons, tracked by the browser client."""
-    wanted = path_uuid(course_id, "courseId")
     for theme in published_tree():
         for found in theme["courses"]:
-            if found["id"] == wanted:
+            if found["id"] == course_id:
                 return render_template("demo.html", catalog=None, course=found)
     raise NotFound("Course not found.")

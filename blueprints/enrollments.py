@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from flask import Blueprint
 
+from blueprints.endpoints import endpoint
 from blueprints.identity import current_learner
-from extensions import rate_limit
-from schemas import json_body, load
-from schemas.progress import enrollment_schema, path_uuid
+from schemas.params import uuid_param
+from schemas.progress import EnrollmentResultSchema, EnrollmentSchema
 from services import progress
 from services.identity import Learner
 
@@ -16,19 +16,20 @@ bp = Blueprint("enrollments", __name__, url_prefix="/api/enrollments", cli_group
 
 
 @bp.post("")
-@rate_limit("RATELIMIT_WRITE")
-def enroll():
+@endpoint(body=EnrollmentSchema, response=EnrollmentResultSchema, status=201, limit="RATELIMIT_WRITE",
+          idempotent=True)
+def enroll(body: dict, key):
     """Enroll the caller in a free course (201 when new, 200 when already enrolled)."""
-    course_id = str(load(enrollment_schema, json_body())["courseId"])
-    result = progress.enroll(current_learner(), course_id)
+    result = progress.enroll(current_learner(), str(body["courseId"]), key)
     return result, 201 if result.pop("created") else 200
 
 
 @bp.delete("/<course_id>")
-@rate_limit("RATELIMIT_WRITE")
-def unenroll(course_id: str):
+@endpoint(path={"course_id": uuid_param("courseId")}, response=EnrollmentResultSchema, limit="RATELIMIT_WRITE",
+          idempotent=True)
+def unenroll(course_id: str, key):
     """Leave a course; progress is kept."""
-    return progress.unenroll(current_learner(), path_uuid(course_id, "courseId"))
+    return progress.unenroll(current_learner(), course_id, key)
 
 
 @bp.cli.command("grant")
@@ -37,5 +38,6 @@ def unenroll(course_id: str):
 @click.option("--kind", type=click.Choice(["account", "browser"]), default="account")
 def grant(learner_id, course_id, kind) -> None:
     """Enroll a learner in a course, premium included (after a purchase)."""
-    result = progress.enroll(Learner(str(learner_id), kind, kind == "browser"), str(course_id), by_platform=True)
+    learner = Learner(str(learner_id), kind, kind == "browser")
+    result = progress.enroll(learner, str(course_id), None, by_platform=True)
     click.echo(f"enrolled {learner_id} in {course_id} at {result['enrolledAt']}")

@@ -14,23 +14,15 @@ import logging
 from flask import Blueprint, current_app, g, jsonify
 from werkzeug.exceptions import HTTPException
 
-from services.errors import ServiceError
+from services.errors import ServiceError, code_for
 
 bp = Blueprint("errors", __name__)
 log = logging.getLogger(__name__)
 
-HTTP_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-    415: "unsupported_media_type", 422: "unprocessable", 429: "rate_limited",
-    500: "internal_error", 503: "unavailable",
-}
-
-
 def error_response(status: int, message: str, code: str | None = None, details=None):
     body = {
         "error": message,
-        "code": code or HTTP_CODES.get(status, "error"),
+        "code": code or code_for(status),
         "status": status,
         "details": details or {},
         "requestId": g.get("request_id"),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import Blueprint, current_app, g, request
 
-from extensions import rate_limit
-from schemas import json_body, load
-from schemas.identity import learner_registration_schema
-from services.errors import Forbidden, ServiceError, Unauthorized, ValidationFailed
+from blueprints.endpoints import endpoint, require_identity
+from schemas.identity import IdentitySchema, LearnerRegistrationSchema, LearnerTokenSchema
+from schemas.params import as_uuid
+from schemas.progress import LearnerQuerySchema
+from services.errors import Forbidden, ServiceError, Unauthorized
 from services.identity import Learner, register_browser_learner, token_verifier
 
 bp = Blueprint("identity", __name__)
@@ -39,44 +38,38 @@ def current_learner(claimed_user_id: str | None = None) -> Learner:
     With ANONYMOUS_LEARNERS=open and no token, the `userId` alone identifies an anonymous
     learner, as seed 000 does.
     """
-    if g.identity_error:
-        raise g.identity_error
+    require_identity()
     learner = g.learner
     if learner is None:
-        if current_app.config["ANONYMOUS_LEARNERS"] == "open" and claimed_user_id:
-            return Learner(_as_uuid(claimed_user_id), "browser", True)
+        if claimed_user_id:
+            return Learner(as_uuid(claimed_user_id, "userId"), "browser", True)
         raise Unauthorized("Sign in, or send your learner token as 'Authorization: Bearer'.")
-    if claimed_user_id is not None and _normalized(claimed_user_id) != learner.id:
+    if claimed_user_id is not None and not _same_uuid(claimed_user_id, learner.id):
         raise Forbidden("userId does not name the caller.")
     return learner
 
 
-def _as_uuid(value: str) -> str:
+def _same_uuid(claimed: str, learner_id: str) -> bool:
     try:
-        return str(uuid.UUID(value))
-    except (ValueError, AttributeError, TypeError) as error:
-        raise ValidationFailed("userId must be a UUID.", {"fields": {"userId": ["Not a valid UUID."]}}) from error
-
-
-def _normalized(value: str) -> str | None:
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        return None
+        return as_uuid(claimed, "userId") == learner_id
+    except ServiceError:
+        return False
 
 
 @bp.post("/api/learners")
-@rate_limit("RATELIMIT_WRITE")
-def register_learner():
+@endpoint(body=LearnerRegistrationSchema, response=LearnerTokenSchema, status=201, public=True,
+          limit="RATELIMIT_WRITE")
+def register_learner(body: dict):
     """Register an anonymous browser learner's UUID once and return its bearer token."""
     if current_app.config["ANONYMOUS_LEARNERS"] == "off":
         raise Forbidden("Anonymous learners are turned off on this service.")
-    learner_id = str(load(learner_registration_schema, json_body())["userId"])
+    learner_id = str(body["userId"])
     register_browser_learner(learner_id)
     return {"learnerId": learner_id, **token_verifier().issue_learner_token(learner_id)}, 201
 
 
 @bp.get("/api/identity")
-def identity():
+@endpoint(query=LearnerQuerySchema, response=IdentitySchema)
+def identity(query: dict):
     """Who the service takes the caller for (403 if `userId` is given and is someone else)."""
-    return current_learner(request.args.get("userId")).as_dict()
+    return current_learner(query.get("userId")).as_dict()

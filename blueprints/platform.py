@@ -3,111 +3,124 @@ achievements, me, leaderboard, notifications, ratings). Sign-up and sign-in are 
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
+from blueprints.endpoints import endpoint
 from blueprints.identity import current_learner
-from extensions import rate_limit
-from schemas import json_body, load
+from schemas.params import NOTIFICATION_ID, uuid_param
 from schemas.platform import (
-    course_query_schema,
-    course_schema,
+    AchievementListSchema,
+    CourseCardSchema,
+    CourseListingQuerySchema,
+    CourseListSchema,
+    CourseSchema,
+    LeaderboardSchema,
+    LessonProgressResultSchema,
+    LessonProgressSchema,
+    NotificationListSchema,
+    NotificationReadSchema,
+    OverviewSchema,
+    QuizAttemptResultSchema,
+    QuizAttemptSchema,
+    RatingResultSchema,
+    RatingSchema,
+    SettingsSchema,
     course_update_schema,
-    lesson_progress_schema,
-    quiz_attempt_schema,
-    rating_schema,
-    settings_schema,
 )
-from schemas.progress import path_uuid
 from services import platform
-from services.errors import ValidationFailed
 
 bp = Blueprint("platform", __name__, url_prefix="/api")
+COURSE = {"course_id": uuid_param("courseId")}
+WRITE = {"limit": "RATELIMIT_WRITE", "idempotent": True}
 
 
 @bp.get("/courses")
-def list_courses():
+@endpoint(query=CourseListingQuerySchema, response=CourseListSchema, public=True)
+def list_courses(query: dict):
     """Published courses, filtered by category, difficulty and title search; paginated."""
-    return platform.list_courses(load(course_query_schema, request.args))
+    return platform.list_courses(query)
 
 
 @bp.get("/courses/<course_id>")
+@endpoint(path=COURSE, response=CourseCardSchema, public=True)
 def course(course_id: str):
     """One published course with its instructor and lesson count."""
-    return platform.course(path_uuid(course_id, "courseId"))
+    return platform.course(course_id)
 
 
 @bp.post("/courses")
-@rate_limit("RATELIMIT_WRITE")
-def create_course():
+@endpoint(body=CourseSchema, response=CourseCardSchema, status=201, **WRITE)
+def create_course(body: dict, key):
     """Create a course (instructors and admins; unpublished until isPublished)."""
-    return platform.save_course(current_learner(), None, load(course_schema, json_body())), 201
+    return platform.save_course(current_learner(), None, body, key), 201
 
 
 @bp.patch("/courses/<course_id>")
-@rate_limit("RATELIMIT_WRITE")
-def update_course(course_id: str):
+@endpoint(path=COURSE, body=course_update_schema, body_optional=True, response=CourseCardSchema, **WRITE)
+def update_course(course_id: str, body: dict, key):
     """Edit a course: its instructor or an admin."""
-    fields = load(course_update_schema, json_body())
-    return platform.save_course(current_learner(), path_uuid(course_id, "courseId"), fields)
+    return platform.save_course(current_learner(), course_id, body, key)
 
 
 @bp.post("/courses/<course_id>/ratings")
-@rate_limit("RATELIMIT_WRITE")
-def rate_course(course_id: str):
+@endpoint(path=COURSE, body=RatingSchema, response=RatingResultSchema, **WRITE)
+def rate_course(course_id: str, body: dict, key):
     """Rate a course 1..5 (one rating per learner, editable)."""
-    return platform.rate_course(current_learner(), path_uuid(course_id, "courseId"), load(rating_schema, json_body()))
+    return platform.rate_course(current_learner(), course_id, body, key)
 
 
 @bp.post("/progress")
-@rate_limit("RATELIMIT_WRITE")
-def lesson_progress():
+@endpoint(body=LessonProgressSchema, response=LessonProgressResultSchema, **WRITE)
+def lesson_progress(body: dict, key):
     """Seed 001's lesson progress: completion %, time, sections; returns achievements earned."""
-    return platform.record_lesson_progress(current_learner(), load(lesson_progress_schema, json_body()))
+    return platform.record_lesson_progress(current_learner(), body, key)
 
 
 @bp.post("/quizzes/<lesson_id>/attempts")
-@rate_limit("RATELIMIT_WRITE")
-def quiz_attempt(lesson_id: str):
+@endpoint(path={"lesson_id": uuid_param("lessonId")}, body=QuizAttemptSchema, response=QuizAttemptResultSchema,
+          status=201, **WRITE)
+def quiz_attempt(lesson_id: str, body: dict, key):
     """A lesson quiz attempt, passed at 70 %; a retried Idempotency-Key counts once."""
-    attempt = load(quiz_attempt_schema, json_body())
-    return platform.record_lesson_quiz_attempt(current_learner(), path_uuid(lesson_id, "lessonId"), attempt), 201
+    return platform.record_lesson_quiz_attempt(current_learner(), lesson_id, body, key), 201
 
 
 @bp.get("/achievements")
+@endpoint(response=AchievementListSchema)
 def achievements():
     """Every active achievement, the caller's marked earned."""
     return platform.achievements(current_learner())
 
 
 @bp.get("/me")
+@endpoint(response=OverviewSchema)
 def me():
     """The caller's profile, points and streak."""
     return platform.overview(current_learner())
 
 
 @bp.patch("/me")
-@rate_limit("RATELIMIT_WRITE")
-def update_me():
+@endpoint(body=SettingsSchema, body_optional=True, response=OverviewSchema, **WRITE)
+def update_me(body: dict, key):
     """Change time zone (streaks follow it), name, avatar or username."""
-    return platform.update_settings(current_learner(), load(settings_schema, json_body()))
+    return platform.update_settings(current_learner(), body, key)
 
 
 @bp.get("/leaderboard")
+@endpoint(response=LeaderboardSchema, public=True)
 def leaderboard():
     """Top learners by points (cached for a minute)."""
     return platform.leaderboard()
 
 
 @bp.get("/notifications")
+@endpoint(response=NotificationListSchema)
 def notifications():
     """The caller's notifications, newest first, with the unread count."""
     return platform.notifications(current_learner())
 
 
 @bp.post("/notifications/<notification_id>/read")
-@rate_limit("RATELIMIT_WRITE")
-def read_notification(notification_id: str):
+@endpoint(path={"notification_id": NOTIFICATION_ID}, response=NotificationReadSchema, **WRITE)
+def read_notification(notification_id: int, key):
     """Mark one of the caller's notifications read."""
-    if not notification_id.isdigit():
-        raise ValidationFailed("notificationId must be a number.", {"fields": {"notificationId": ["Not a number."]}})
-    return platform.mark_notification_read(current_learner(), int(notification_id))
+    return platform.mark_notification_read(current_learner(), notification_id, key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from services.errors import BadRequest, ServiceError, ValidationFailed
 
@@ -26,6 +26,15 @@ class StrictFloat(fields.Float):
         if isinstance(value, (str, bool)):
             raise self.make_error("invalid")
         return super()._validated(value)
+
+
+class ScoreWithinMax(Schema):
+    """For quiz attempts (seeds 001 and 002): a score above maxScore is a 400, never a 500."""
+
+    @validates_schema
+    def score_within_max(self, data, **_):
+        if "score" in data and "maxScore" in data and data["score"] > data["maxScore"]:
+            raise ValidationError("Score must be between 0 and maxScore.", "score")
 
 
 def load(schema: Schema, data: Any) -> dict:

@@ -1,4 +1,8 @@
-from marshmallow import Schema, fields
+"""Anonymous learner registration, the caller's identity, and the health probe's answer."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
 
 
 class LearnerRegistrationSchema(Schema):
@@ -7,4 +11,20 @@ class LearnerRegistrationSchema(Schema):
     userId = fields.UUID(required=True)
 
 
-learner_registration_schema = LearnerRegistrationSchema()
+class LearnerTokenSchema(Schema):
+    learnerId = fields.UUID(required=True)
+    token = fields.String(required=True)
+    tokenType = fields.String(required=True)
+    expiresAt = fields.String(required=True)
+
+
+class IdentitySchema(Schema):
+    learnerId = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["account", "browser"]))
+    anonymous = fields.Boolean(required=True)
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True)
+    database = fields.String(required=True)
+    migration = fields.String(required=True, allow_none=True)

@@ -9,6 +9,8 @@ import datetime as dt
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from schemas.progress import ContentItemSchema, LearnerQuerySchema
+
 LESSON_ID = fields.String(validate=validate.Length(min=1, max=100))
 
 
@@ -37,17 +39,11 @@ class ProgressDocumentSchema(Schema):
             raise ValidationError(f"More than {ceiling} seconds for lessons {', '.join(absurd)}.", "lessonTimes")
 
 
-class SaveSchema(Schema):
-    userId = fields.String()
+class SaveSchema(LearnerQuerySchema):
     courseId = fields.UUID(required=True)
     progress = fields.Nested(ProgressDocumentSchema, required=True)
     clientUpdatedAt = fields.AwareDateTime(default_timezone=dt.UTC, allow_none=True)
     deviceId = fields.String(validate=validate.Length(min=1, max=100))
-
-
-class DocumentQuerySchema(Schema):
-    userId = fields.String()
-    courseId = fields.UUID(required=True)
 
 
 class ClaimSchema(Schema):
@@ -55,6 +51,61 @@ class ClaimSchema(Schema):
     token = fields.String(required=True, validate=validate.Length(min=1, max=4096))
 
 
-save_schema = SaveSchema()
-document_query_schema = DocumentQuerySchema()
-claim_schema = ClaimSchema()
+
+# ----- answers ----------------------------------------------------------------------------------
+class DocumentSchema(Schema):
+    """Seed 000's document as the server answers it (version 2)."""
+
+    version = fields.Integer(required=True)
+    completedLessonIds = fields.List(fields.String(), required=True)
+    lastLessonId = fields.String(required=True, allow_none=True)
+    lessonTimes = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    timeSpentSeconds = fields.Integer(required=True)
+    completedAt = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    updatedAt = fields.String(required=True, allow_none=True)
+
+
+class SaveResultSchema(Schema):
+    progress = fields.Nested(DocumentSchema, required=True, allow_none=True)
+    ignoredLessonIds = fields.List(fields.String(), required=True)
+
+
+class ProgressSchema(Schema):
+    """GET /api/progress: `items` (seed 004's list), or with courseId `progress` (seed 000)."""
+
+    items = fields.List(fields.Nested(ContentItemSchema))
+    progress = fields.Nested(DocumentSchema, allow_none=True)
+
+
+class ListedDocumentSchema(Schema):
+    course_id = fields.UUID(required=True)
+    progress = fields.Nested(DocumentSchema, required=True)
+    updated_at = fields.String(required=True, allow_none=True)
+
+
+class DocumentListSchema(Schema):
+    items = fields.List(fields.Nested(ListedDocumentSchema), required=True)
+
+
+class DeleteResultSchema(Schema):
+    courseId = fields.UUID(required=True)
+    deleted = fields.Boolean(required=True)
+
+
+class HistoryEntrySchema(Schema):
+    deviceId = fields.String(required=True, allow_none=True)
+    before = fields.Raw(required=True, allow_none=True)
+    incoming = fields.Raw(required=True)
+    after = fields.Raw(required=True, allow_none=True)
+    createdAt = fields.String(required=True)
+
+
+class HistorySchema(Schema):
+    items = fields.List(fields.Nested(HistoryEntrySchema), required=True)
+
+
+class ClaimResultSchema(Schema):
+    claimed = fields.Boolean(required=True)
+    learnerId = fields.UUID(required=True)
+    anonymousUserId = fields.UUID(required=True)
+    courses = fields.Integer(required=True)

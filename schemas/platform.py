@@ -1,14 +1,17 @@
-"""Seed 001's payloads: courses, lesson progress, quiz attempts, ratings, settings."""
+"""Seed 001's payloads and answers: courses, lesson progress, quiz attempts, ratings, the
+learner's page, achievements, leaderboard, notifications."""
 
 from __future__ import annotations
 
-from schemas import StrictBoolean, StrictFloat
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
+
+from schemas import ScoreWithinMax, StrictBoolean, StrictFloat
 
 DIFFICULTIES = ["beginner", "intermediate", "advanced"]
 
 
-class CourseQuerySchema(Schema):
+# ----- requests ---------------------------------------------------------------------------------
+class CourseListingQuerySchema(Schema):
     category = fields.String(validate=validate.Length(max=100))
     difficulty = fields.String(validate=validate.OneOf(DIFFICULTIES))
     search = fields.String(validate=validate.Length(max=200))
@@ -38,16 +41,11 @@ class LessonProgressSchema(Schema):
     sectionProgress = fields.Dict()
 
 
-class QuizAttemptSchema(Schema):
+class QuizAttemptSchema(ScoreWithinMax):
     score = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
     maxScore = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=1_000_000))
     answers = fields.Raw(required=True)
     timeTakenSeconds = fields.Integer(strict=True, validate=validate.Range(min=0, max=86_400))
-
-    @validates_schema
-    def score_within_max(self, data, **_):
-        if "score" in data and "maxScore" in data and data["score"] > data["maxScore"]:
-            raise ValidationError("Score must be between 0 and maxScore.", "score")
 
 
 class RatingSchema(Schema):
@@ -62,10 +60,155 @@ class SettingsSchema(Schema):
     username = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_.-]{3,50}$"))
 
 
-course_query_schema = CourseQuerySchema()
-course_schema = CourseSchema()
 course_update_schema = CourseSchema(partial=True)
-lesson_progress_schema = LessonProgressSchema()
-quiz_attempt_schema = QuizAttemptSchema()
-rating_schema = RatingSchema()
-settings_schema = SettingsSchema()
+
+
+# ----- answers ----------------------------------------------------------------------------------
+class InstructorSchema(Schema):
+    id = fields.UUID(required=True)
+    fullName = fields.String(required=True)
+    avatarUrl = fields.String(required=True, allow_none=True)
+
+
+class CourseCardSchema(Schema):
+    id = fields.UUID(required=True)
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True, allow_none=True)
+    thumbnailUrl = fields.String(required=True, allow_none=True)
+    difficultyLevel = fields.String(required=True, validate=validate.OneOf(DIFFICULTIES))
+    estimatedDurationHours = fields.Integer(required=True, allow_none=True)
+    price = fields.Float(required=True)
+    isPremium = fields.Boolean(required=True)
+    isPublished = fields.Boolean(required=True)
+    tags = fields.List(fields.String(), required=True)
+    category = fields.String(required=True, allow_none=True)
+    enrollmentCount = fields.Integer(required=True)
+    averageRating = fields.Float(required=True)
+    ratingCount = fields.Integer(required=True)
+    createdAt = fields.String(required=True)
+    instructor = fields.Nested(InstructorSchema, required=True, allow_none=True)
+    lessonCount = fields.Integer(required=True)
+
+
+class CourseListSchema(Schema):
+    courses = fields.List(fields.Nested(CourseCardSchema), required=True)
+    page = fields.Integer(required=True)
+    perPage = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class RatingResultSchema(Schema):
+    courseId = fields.UUID(required=True)
+    rating = fields.Integer(required=True)
+    review = fields.String(required=True, allow_none=True)
+    averageRating = fields.Float(required=True)
+    ratingCount = fields.Integer(required=True)
+
+
+class EarnedAchievementSchema(Schema):
+    id = fields.UUID(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True, allow_none=True)
+    icon = fields.String(required=True)
+    badgeColor = fields.String(required=True)
+    pointsValue = fields.Integer(required=True)
+    earnedAt = fields.String(required=True, allow_none=True)
+
+
+class AchievementSchema(EarnedAchievementSchema):
+    criteria = fields.Dict(required=True)
+    earned = fields.Boolean(required=True)
+
+
+class AchievementListSchema(Schema):
+    achievements = fields.List(fields.Nested(AchievementSchema), required=True)
+
+
+class LessonProgressRowSchema(Schema):
+    lessonId = fields.UUID(required=True)
+    courseId = fields.UUID(required=True)
+    completionPercentage = fields.Integer(required=True)
+    timeSpent = fields.Integer(required=True)
+    sectionProgress = fields.Dict(required=True)
+    completedAt = fields.String(required=True, allow_none=True)
+    lastAccessed = fields.String(required=True)
+
+
+class CourseProgressSchema(Schema):
+    courseId = fields.UUID(required=True)
+    progressPercentage = fields.Integer(required=True)
+    completedAt = fields.String(required=True, allow_none=True)
+
+
+class LessonProgressResultSchema(Schema):
+    progress = fields.Nested(LessonProgressRowSchema, required=True)
+    course = fields.Nested(CourseProgressSchema, required=True, allow_none=True)
+    achievements = fields.List(fields.Nested(EarnedAchievementSchema), required=True)
+
+
+class AttemptSchema(Schema):
+    id = fields.Integer(required=True)
+    lessonId = fields.UUID(required=True)
+    score = fields.Integer(required=True)
+    maxScore = fields.Integer(required=True)
+    isPassed = fields.Boolean(required=True)
+    answers = fields.Raw(required=True, allow_none=True)
+    timeTakenSeconds = fields.Integer(required=True, allow_none=True)
+    completedAt = fields.String(required=True)
+
+
+class QuizAttemptResultSchema(Schema):
+    attempt = fields.Nested(AttemptSchema, required=True)
+    achievements = fields.List(fields.Nested(EarnedAchievementSchema), required=True)
+
+
+class ProfileSchema(Schema):
+    username = fields.String(required=True)
+    fullName = fields.String(required=True)
+    avatarUrl = fields.String(required=True, allow_none=True)
+    role = fields.String(required=True, validate=validate.OneOf(["student", "instructor", "admin"]))
+
+
+class OverviewSchema(Schema):
+    learnerId = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["account", "browser"]))
+    points = fields.Integer(required=True)
+    streakDays = fields.Integer(required=True)
+    lastActiveOn = fields.String(required=True, allow_none=True)
+    timeZone = fields.String(required=True)
+    profile = fields.Nested(ProfileSchema, required=True, allow_none=True)
+
+
+class LeaderSchema(Schema):
+    rank = fields.Integer(required=True)
+    learnerId = fields.UUID(required=True)
+    username = fields.String(required=True)
+    fullName = fields.String(required=True)
+    avatarUrl = fields.String(required=True, allow_none=True)
+    points = fields.Integer(required=True)
+    streakDays = fields.Integer(required=True)
+
+
+class LeaderboardSchema(Schema):
+    leaders = fields.List(fields.Nested(LeaderSchema), required=True)
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer(required=True)
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    message = fields.String(required=True)
+    data = fields.Dict(required=True)
+    read = fields.Boolean(required=True)
+    createdAt = fields.String(required=True)
+
+
+class NotificationListSchema(Schema):
+    notifications = fields.List(fields.Nested(NotificationSchema), required=True)
+    unread = fields.Integer(required=True)
+
+
+class NotificationReadSchema(Schema):
+    id = fields.Integer(required=True)
+    read = fields.Boolean(required=True)

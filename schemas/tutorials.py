@@ -1,18 +1,16 @@
-"""Seed 002's tutorial payloads (camelCase, as the seed writes them)."""
+"""Seed 002's tutorial payloads and answers (camelCase, as the seed writes them)."""
 
 from __future__ import annotations
 
-from schemas import StrictBoolean
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
+
+from schemas import ScoreWithinMax, StrictBoolean
+from schemas.progress import LearnerQuerySchema
 
 KEY = validate.Length(min=1, max=255)
 
 
-class LearnerBodySchema(Schema):
-    userId = fields.String()
-
-
-class ChapterSchema(LearnerBodySchema):
+class ChapterSchema(LearnerQuerySchema):
     chapterId = fields.String(required=True, validate=KEY)
     watchTime = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=10 * 86_400))
     completed = StrictBoolean(load_default=False)
@@ -20,7 +18,7 @@ class ChapterSchema(LearnerBodySchema):
     totalChapters = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
 
 
-class QuizSchema(LearnerBodySchema):
+class QuizSchema(LearnerQuerySchema, ScoreWithinMax):
     quizId = fields.String(required=True, validate=KEY)
     score = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
     maxScore = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=1_000_000))
@@ -30,12 +28,49 @@ class QuizSchema(LearnerBodySchema):
     # A client-made id for this attempt: retries with it count once (as Idempotency-Key does).
     attemptId = fields.String(validate=KEY)
 
-    @validates_schema
-    def score_within_max(self, data, **_):
-        if "score" in data and "maxScore" in data and data["score"] > data["maxScore"]:
-            raise ValidationError("Score must be between 0 and maxScore.", "score")
+
+# ----- answers ----------------------------------------------------------------------------------
+class ChapterProgressSchema(Schema):
+    chapterId = fields.String(required=True)
+    watchTime = fields.Integer(required=True)
+    completed = fields.Boolean(required=True)
+    lastPosition = fields.Integer(required=True)
 
 
-learner_body_schema = LearnerBodySchema()
-chapter_schema = ChapterSchema()
-quiz_schema = QuizSchema()
+class QuizScoreSchema(Schema):
+    quizId = fields.String(required=True)
+    score = fields.Integer(required=True)
+    maxScore = fields.Integer(required=True)
+    passed = fields.Boolean(required=True)
+    attempts = fields.Integer(required=True)
+    completedAt = fields.String(required=True, allow_none=True)
+
+
+class TutorialStateSchema(Schema):
+    tutorialId = fields.String(required=True)
+    userId = fields.UUID(required=True)
+    completionPercentage = fields.Integer(required=True)
+    chaptersCompleted = fields.Integer(required=True)
+    totalChapters = fields.Integer(required=True)
+    chapterProgress = fields.List(fields.Nested(ChapterProgressSchema), required=True)
+    quizScores = fields.List(fields.Nested(QuizScoreSchema), required=True)
+    certificateEligible = fields.Boolean(required=True)
+    certificateEarned = fields.Boolean(required=True)
+    certificateId = fields.UUID(required=True, allow_none=True)
+    totalWatchTime = fields.Integer(required=True)
+    lastWatchedAt = fields.String(required=True, allow_none=True)
+
+
+class ResetResultSchema(Schema):
+    success = fields.Boolean(required=True)
+    message = fields.String(required=True)
+
+
+class CertificateSchema(Schema):
+    certificateId = fields.UUID(required=True)
+    valid = fields.Boolean(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["valid", "revoked"]))
+    courseTitle = fields.String(required=True)
+    learnerName = fields.String(required=True, allow_none=True)
+    completedAt = fields.String(required=True)
+    revokedAt = fields.String(required=True, allow_none=True)

@@ -7,7 +7,7 @@ from .supabase import rpc
 
 def import_catalog(tree: dict) -> dict:
     """Upsert the tree by id; return counts of what was added, changed and unpublished."""
-    return rpc("import_catalog", {"p_catalog": tree})
+    return rpc("import_catalog", catalog=tree)
 
 
 def published_tree() -> list[dict]:

@@ -160,4 +160,4 @@ def token_verifier() -> TokenVerifier:
 
 def register_browser_learner(learner_id: str) -> None:
     """Record an anonymous browser learner once; a second registration raises Conflict."""
-    rpc("register_browser_learner", {"p_learner_id": learner_id}, replayable=False)
+    rpc("register_browser_learner", learner_id=learner_id)

@@ -8,51 +8,44 @@ from flask import current_app
 
 from .errors import Forbidden, Unauthorized
 from .identity import Learner, token_verifier
-from .supabase import rpc
+from .supabase import IdempotencyKey, rpc
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def save(learner: Learner, save: dict) -> dict:
+def save(learner: Learner, save: dict, key: IdempotencyKey | None) -> dict:
     """Merge a saved document; answer with the merged one and any lessons ignored."""
     progress = dict(save["progress"])
     for field in ("completedAt", "unmarkedAt"):
         if field in progress:
             progress[field] = {lesson: _iso(at) for lesson, at in progress[field].items()}
     return rpc(
-        "save_progress_document",
-        {
-            "p_learner_id": learner.id,
-            "p_learner_kind": learner.kind,
-            "p_course_id": str(save["courseId"]),
-            "p_progress": progress,
-            "p_client_updated_at": _iso(save.get("clientUpdatedAt")),
-            "p_device_id": save.get("deviceId"),
-            "p_history_days": current_app.config["HISTORY_RETENTION_DAYS"],
-        },
+        "save_progress_document", learner=learner, idempotency=key,
+        course_id=str(save["courseId"]), progress=progress, client_updated_at=_iso(save.get("clientUpdatedAt")),
+        device_id=save.get("deviceId"), history_days=current_app.config["HISTORY_RETENTION_DAYS"],
     )
 
 
 def document(learner: Learner, course_id: str) -> dict:
     """`{"progress": {...}}`, or `{"progress": None}` when nothing is stored."""
-    return rpc("get_progress_document", {"p_learner_id": learner.id, "p_course_id": course_id}, read_only=True)
+    return rpc("get_progress_document", learner_id=learner.id, course_id=course_id, read_only=True)
 
 
 def documents(learner: Learner) -> dict:
-    return rpc("list_progress_documents", {"p_learner_id": learner.id}, read_only=True)
+    return rpc("list_progress_documents", learner_id=learner.id, read_only=True)
 
 
-def delete(learner: Learner, course_id: str) -> dict:
-    return rpc("delete_progress_document", {"p_learner_id": learner.id, "p_course_id": course_id})
+def delete(learner: Learner, course_id: str, key: IdempotencyKey | None) -> dict:
+    return rpc("delete_progress_document", learner_id=learner.id, idempotency=key, course_id=course_id)
 
 
 def history(learner: Learner, course_id: str) -> dict:
-    return rpc("progress_history", {"p_learner_id": learner.id, "p_course_id": course_id}, read_only=True)
+    return rpc("progress_history", learner_id=learner.id, course_id=course_id, read_only=True)
 
 
-def claim(account: Learner, anonymous_id: str, anonymous_token: str) -> dict:
+def claim(account: Learner, anonymous_id: str, anonymous_token: str, key: IdempotencyKey | None) -> dict:
     """Merge an anonymous browser learner's progress into a signed-in account, once.
 
     The caller proves they hold the anonymous learner by its token."""
@@ -64,4 +57,4 @@ def claim(account: Learner, anonymous_id: str, anonymous_token: str) -> dict:
         raise Forbidden("The anonymous learner token is not valid.") from error
     if anonymous.kind != "browser" or anonymous.id != anonymous_id:
         raise Forbidden("The token does not belong to that anonymous learner.")
-    return rpc("claim_browser_learner", {"p_account_id": account.id, "p_browser_id": anonymous_id})
+    return rpc("claim_browser_learner", learner_id=account.id, idempotency=key, browser_id=anonymous_id)

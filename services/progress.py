@@ -8,79 +8,62 @@ from __future__ import annotations
 from datetime import datetime
 
 from .identity import Learner
-from .supabase import rpc
+from .supabase import IdempotencyKey, rpc
 
 
-def _learner_args(learner: Learner) -> dict:
-    return {"p_learner_id": learner.id, "p_learner_kind": learner.kind}
-
-
-def mark_lesson(learner: Learner, lesson_id: str, completed_at: datetime | None) -> dict:
+def mark_lesson(learner: Learner, lesson_id: str, completed_at: datetime | None, key: IdempotencyKey | None) -> dict:
     """Complete a lesson (idempotent: a repeat returns the first completedAt)."""
-    return rpc(
-        "mark_lesson_complete",
-        {
-            **_learner_args(learner),
-            "p_lesson_id": lesson_id,
-            "p_completed_at": completed_at.isoformat() if completed_at else None,
-        },
-    )
+    return rpc("mark_lesson_complete", learner=learner, idempotency=key, lesson_id=lesson_id,
+               completed_at=completed_at.isoformat() if completed_at else None)
 
 
-def unmark_lesson(learner: Learner, lesson_id: str) -> dict:
+def unmark_lesson(learner: Learner, lesson_id: str, key: IdempotencyKey | None) -> dict:
     """Undo a completion (idempotent: unmarking an open lesson succeeds)."""
-    return rpc("unmark_lesson_complete", {**_learner_args(learner), "p_lesson_id": lesson_id})
+    return rpc("unmark_lesson_complete", learner=learner, idempotency=key, lesson_id=lesson_id)
 
 
 def summary(learner: Learner) -> dict:
-    return rpc("progress_summary", {"p_learner_id": learner.id}, read_only=True)
+    return rpc("progress_summary", learner_id=learner.id, read_only=True)
 
 
 def module_progress(learner: Learner, module_id: str) -> dict:
-    return rpc("module_progress", {"p_learner_id": learner.id, "p_module_id": module_id}, read_only=True)
+    return rpc("module_progress", learner_id=learner.id, module_id=module_id, read_only=True)
 
 
 def completed_lessons(learner: Learner) -> dict:
-    return rpc("completed_lessons", {"p_learner_id": learner.id}, read_only=True)
+    return rpc("completed_lessons", learner_id=learner.id, read_only=True)
 
 
-def update_content(learner: Learner, update: dict) -> dict:
+def update_content(learner: Learner, update: dict, key: IdempotencyKey | None) -> dict:
     """Seed 004's upsert of one item; containers are rolled up, never declared complete."""
     return rpc(
-        "update_content_progress",
-        {
-            **_learner_args(learner),
-            "p_content_id": str(update["contentId"]),
-            "p_content_type": update["contentType"],
-            "p_status": update["status"],
-            "p_progress_percentage": update.get("progressPercentage"),
-            "p_score": update.get("score"),
-            "p_data": update.get("data"),
-        },
+        "update_content_progress", learner=learner, idempotency=key,
+        content_id=str(update["contentId"]), content_type=update["contentType"], status=update["status"],
+        progress_percentage=update.get("progressPercentage"), score=update.get("score"), data=update.get("data"),
     )
 
 
 def content(learner: Learner, content_id: str) -> dict:
-    return rpc("content_progress", {"p_learner_id": learner.id, "p_content_id": content_id}, read_only=True)
+    return rpc("content_progress", learner_id=learner.id, content_id=content_id, read_only=True)
 
 
 def all_progress(learner: Learner) -> dict:
-    return rpc("learner_progress", {"p_learner_id": learner.id}, read_only=True)
+    return rpc("learner_progress", learner_id=learner.id, read_only=True)
 
 
 def course_summary(learner: Learner, course_id: str) -> dict:
-    return rpc("course_summary", {"p_learner_id": learner.id, "p_course_id": course_id}, read_only=True)
+    return rpc("course_summary", learner_id=learner.id, course_id=course_id, read_only=True)
 
 
 def next_lesson(learner: Learner, course_id: str) -> dict:
-    return rpc("next_lesson", {"p_learner_id": learner.id, "p_course_id": course_id}, read_only=True)
+    return rpc("next_lesson", learner_id=learner.id, course_id=course_id, read_only=True)
 
 
-def enroll(learner: Learner, course_id: str, by_platform: bool = False) -> dict:
+def enroll(learner: Learner, course_id: str, key: IdempotencyKey | None, by_platform: bool = False) -> dict:
     """Enroll in a free course (premium ones only `by_platform`, after a purchase)."""
-    return rpc("enroll", {**_learner_args(learner), "p_course_id": course_id, "p_by_platform": by_platform})
+    return rpc("enroll", learner=learner, idempotency=key, course_id=course_id, by_platform=by_platform)
 
 
-def unenroll(learner: Learner, course_id: str) -> dict:
+def unenroll(learner: Learner, course_id: str, key: IdempotencyKey | None) -> dict:
     """Leave a course; every progress row is kept."""
-    return rpc("unenroll", {"p_learner_id": learner.id, "p_course_id": course_id})
+    return rpc("unenroll", learner_id=learner.id, idempotency=key, course_id=course_id)

@@ -9,23 +9,20 @@ to SQL functions as an argument, and the functions check it.
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TYPE_CHECKING
 
 import httpx
-from flask import current_app, g, has_request_context
+from flask import current_app
 from postgrest.exceptions import APIError
 from supabase import Client, ClientOptions, create_client
 
 from observability import UPSTREAM_ERRORS
 
-from .errors import (
-    BadRequest,
-    Conflict,
-    Forbidden,
-    NotFound,
-    ServiceError,
-    Unavailable,
-)
+from .errors import BadRequest, Conflict, Forbidden, NotFound, ServiceError, Unavailable, code_for
+
+if TYPE_CHECKING:
+    from .identity import Learner
 
 # PostgreSQL and PostgREST error codes, and what each means to a client.
 SQLSTATE_ERRORS: dict[str, type[ServiceError]] = {
@@ -58,30 +55,47 @@ def init_app(app) -> None:
     )
 
 
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """A request's Idempotency-Key and the fingerprint of the request it was first used for."""
+
+    key: str
+    fingerprint: str
+
+
 def rpc(
-    function: str, params: dict[str, Any] | None = None, *, read_only: bool = False, replayable: bool = True
+    function: str, *, learner: Learner | None = None, read_only: bool = False,
+    idempotency: IdempotencyKey | None = None, **args: Any,
 ) -> Any:
     """Call `public.<function>` through PostgREST; translate failures into domain errors.
 
-    `read_only` sends a GET, which PostgREST runs in a read-only transaction. A write made while
-    serving a request with an Idempotency-Key goes through `idempotent_call`, which replays the
-    stored answer of a retry in the same transaction as the write.
+    Arguments are named as in Python and sent with the SQL functions' `p_` prefix. `learner`
+    sends `p_learner_id` and `p_learner_kind` (for writes that may record a new learner); a
+    function that takes the id alone gets `learner_id=`. `read_only` sends a GET, which
+    PostgREST runs in a read-only transaction. With `idempotency`, `public.idempotent_call` runs
+    the write and stores (or replays) its answer in the same transaction, under the key of the
+    learner the call is for; the SQL function must be declared with
+    `private.accepts_idempotency_key`.
     """
+    params = {f"p_{name}": value for name, value in args.items()}
+    if learner is not None:
+        params |= {"p_learner_id": learner.id, "p_learner_kind": learner.kind}
+    if idempotency is not None:
+        params = {
+            "p_learner_id": params["p_learner_id"], "p_key": idempotency.key,
+            "p_fingerprint": idempotency.fingerprint, "p_function": function, "p_args": params,
+            "p_ttl_hours": current_app.config["IDEMPOTENCY_TTL_HOURS"],
+        }
+        function = "idempotent_call"
+    return _call(function, params, read_only)
+
+
+def _call(function: str, params: dict[str, Any], read_only: bool) -> Any:
     client: Client = current_app.extensions["supabase"]
-    params = params or {}
     if read_only:
         # A GET sends arguments in the query string, where None would arrive as the text "None":
         # leave them out so that the function's defaults (null) apply.
         params = {name: value for name, value in params.items() if value is not None}
-    idempotency = g.get("idempotency") if has_request_context() else None
-    learner_id = params.get("p_learner_id") or params.get("p_actor_id") or params.get("p_account_id")
-    if idempotency and replayable and not read_only and learner_id:
-        key, fingerprint = idempotency
-        params = {
-            "p_learner_id": learner_id, "p_key": key, "p_fingerprint": fingerprint, "p_function": function,
-            "p_args": params, "p_ttl_hours": current_app.config["IDEMPOTENCY_TTL_HOURS"],
-        }
-        function = "idempotent_call"
     try:
         response = client.rpc(function, params, get=read_only).execute()
     except APIError as error:
@@ -111,7 +125,7 @@ def translate(error: APIError) -> ServiceError:
             error.message or "request failed",
             details.get("details", {}),
             status=status,
-            code=details.get("code") or _code_for(status),
+            code=details.get("code") or code_for(status),
         )
     if code.startswith("22") and code not in SQLSTATE_ERRORS:
         # data_exception: a value the database cannot hold (a NUL byte, a bad unicode escape, ...)
@@ -138,11 +152,3 @@ def _json_details(raw: Any) -> dict:
     except (TypeError, ValueError):
         return {}
     return parsed if isinstance(parsed, dict) else {}
-
-
-def _code_for(status: int) -> str:
-    return {
-        400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-        409: "conflict", 422: "unprocessable", 429: "rate_limited", 503: "unavailable",
-    }.get(status, "error")
-

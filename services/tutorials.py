@@ -8,7 +8,7 @@ import json
 from flask import current_app
 
 from .identity import Learner
-from .supabase import rpc
+from .supabase import IdempotencyKey, rpc
 
 
 def fingerprint(*parts) -> str:
@@ -17,54 +17,35 @@ def fingerprint(*parts) -> str:
 
 
 def progress(learner: Learner, tutorial_id: str) -> dict:
-    return rpc("tutorial_progress", {"p_learner_id": learner.id, "p_tutorial_id": tutorial_id}, read_only=True)
+    return rpc("tutorial_progress", learner_id=learner.id, tutorial_id=tutorial_id, read_only=True)
 
 
-def record_chapter(learner: Learner, tutorial_id: str, chapter: dict) -> dict:
+def record_chapter(learner: Learner, tutorial_id: str, chapter: dict, key: IdempotencyKey | None) -> dict:
     return rpc(
-        "record_chapter",
-        {
-            "p_learner_id": learner.id,
-            "p_learner_kind": learner.kind,
-            "p_tutorial_id": tutorial_id,
-            "p_chapter_id": chapter["chapterId"],
-            "p_watch_time": chapter["watchTime"],
-            "p_completed": chapter["completed"],
-            "p_last_position": chapter.get("lastPosition"),
-            "p_total_chapters": chapter.get("totalChapters"),
-            "p_completion_share": current_app.config["CHAPTER_COMPLETION_SHARE"],
-        },
+        "record_chapter", learner=learner, idempotency=key, tutorial_id=tutorial_id,
+        chapter_id=chapter["chapterId"], watch_time=chapter["watchTime"], completed=chapter["completed"],
+        last_position=chapter.get("lastPosition"), total_chapters=chapter.get("totalChapters"),
+        completion_share=current_app.config["CHAPTER_COMPLETION_SHARE"],
     )
 
 
-def record_quiz(learner: Learner, tutorial_id: str, quiz: dict) -> dict:
+def record_quiz(learner: Learner, tutorial_id: str, quiz: dict, key: IdempotencyKey | None) -> dict:
     """Record one attempt; a retry with the same attemptId (or Idempotency-Key) replays the first answer."""
-    key = quiz.get("attemptId")
     return rpc(
-        "record_tutorial_quiz_attempt",
-        {
-            "p_learner_id": learner.id,
-            "p_learner_kind": learner.kind,
-            "p_tutorial_id": tutorial_id,
-            "p_quiz_id": quiz["quizId"],
-            "p_score": quiz["score"],
-            "p_max_score": quiz["maxScore"],
-            "p_passed": quiz["passed"],
-            "p_idempotency_key": key,
-            "p_fingerprint": fingerprint("quiz", tutorial_id, quiz),
-            "p_answers": quiz.get("answers"),
-            "p_time_taken": quiz.get("timeTaken"),
-        },
+        "record_tutorial_quiz_attempt", learner=learner, idempotency=key, tutorial_id=tutorial_id,
+        quiz_id=quiz["quizId"], score=quiz["score"], max_score=quiz["maxScore"], passed=quiz["passed"],
+        idempotency_key=quiz.get("attemptId"), fingerprint=fingerprint("quiz", tutorial_id, quiz),
+        answers=quiz.get("answers"), time_taken=quiz.get("timeTaken"),
     )
 
 
-def complete(learner: Learner, tutorial_id: str) -> dict:
-    return rpc("complete_tutorial", {"p_learner_id": learner.id, "p_tutorial_id": tutorial_id})
+def complete(learner: Learner, tutorial_id: str, key: IdempotencyKey | None) -> dict:
+    return rpc("complete_tutorial", learner_id=learner.id, idempotency=key, tutorial_id=tutorial_id)
 
 
-def reset(learner: Learner, tutorial_id: str) -> dict:
-    return rpc("reset_tutorial", {"p_learner_id": learner.id, "p_tutorial_id": tutorial_id})
+def reset(learner: Learner, tutorial_id: str, key: IdempotencyKey | None) -> dict:
+    return rpc("reset_tutorial", learner_id=learner.id, idempotency=key, tutorial_id=tutorial_id)
 
 
 def verify_certificate(certificate_id: str) -> dict:
-    return rpc("verify_certificate", {"p_certificate_id": certificate_id}, read_only=True)
+    return rpc("verify_certificate", certificate_id=certificate_id, read_only=True)

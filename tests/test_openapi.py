@@ -3,12 +3,12 @@ app against it in `make test`: see devstack.)"""
 
 from __future__ import annotations
 
-import openapi
+from blueprints import openapi
 
 
 def test_the_committed_document_is_the_generated_one(app):
     assert openapi.COMMITTED.read_text() == openapi.render(app), (
-        "openapi.json is out of date: regenerate it with `.venv/bin/python -m openapi`"
+        "openapi.json is out of date: regenerate it with `make openapi`"
     )
 
 

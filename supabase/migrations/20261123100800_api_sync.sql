@@ -314,7 +314,7 @@ $$;
 
 -- A learner who signs in keeps what they did anonymously: every course document of the browser
 -- learner is merged into the account with the same merge as a save, once.
-create or replace function public.claim_browser_learner(p_account_id uuid, p_browser_id uuid)
+create or replace function public.claim_browser_learner(p_learner_id uuid, p_browser_id uuid)
 returns jsonb
 language plpgsql
 security definer
@@ -332,27 +332,27 @@ begin
     perform private.fail(409, 'already_claimed', 'This anonymous progress has already been claimed.',
       jsonb_build_object('claimedAt', private.iso(v_learner.claimed_at)));
   end if;
-  perform private.ensure_learner(p_account_id, 'account');
+  perform private.ensure_learner(p_learner_id, 'account');
 
   insert into public.enrollments (learner_id, course_id, source, enrolled_at)
-  select p_account_id, course_id, source, enrolled_at from public.enrollments where learner_id = p_browser_id
+  select p_learner_id, course_id, source, enrolled_at from public.enrollments where learner_id = p_browser_id
   on conflict do nothing;
 
   -- Completions (with their clocks), device times and last lessons, merged like saves.
   perform private.merge_lesson_progress(coalesce(jsonb_agg(
     (to_jsonb(lp) - 'status' - 'progress_percentage' - 'time_spent_seconds')
-    || jsonb_build_object('learner_id', p_account_id)), '[]'))
+    || jsonb_build_object('learner_id', p_learner_id)), '[]'))
   from public.lesson_progress lp where lp.learner_id = p_browser_id;
 
-  perform private.record_device_time(p_account_id, coalesce(jsonb_agg(jsonb_build_object(
+  perform private.record_device_time(p_learner_id, coalesce(jsonb_agg(jsonb_build_object(
     'lesson_id', lesson_id, 'device_id', device_id, 'seconds', seconds)), '[]'))
   from public.lesson_device_time where learner_id = p_browser_id;
 
-  perform private.merge_last_lesson(p_account_id, course_id, last_lesson_id, last_lesson_clock)
+  perform private.merge_last_lesson(p_learner_id, course_id, last_lesson_id, last_lesson_clock)
   from public.course_documents where learner_id = p_browser_id;
 
   insert into public.exercise_progress (learner_id, exercise_id, status, completed_at, progress_percentage, score, data, last_accessed_at)
-  select p_account_id, exercise_id, status, completed_at, progress_percentage, score, data, last_accessed_at
+  select p_learner_id, exercise_id, status, completed_at, progress_percentage, score, data, last_accessed_at
   from public.exercise_progress where learner_id = p_browser_id
   on conflict do nothing;
 
@@ -361,12 +361,12 @@ begin
   delete from public.exercise_progress where learner_id = p_browser_id;
   delete from public.course_documents where learner_id = p_browser_id;
   delete from public.enrollments where learner_id = p_browser_id;
-  update public.learners set claimed_by = p_account_id, claimed_at = now() where id = p_browser_id;
+  update public.learners set claimed_by = p_learner_id, claimed_at = now() where id = p_browser_id;
 
-  return jsonb_build_object('claimed', true, 'learnerId', p_account_id, 'anonymousUserId', p_browser_id,
+  return jsonb_build_object('claimed', true, 'learnerId', p_learner_id, 'anonymousUserId', p_browser_id,
     'courses', (select count(*) from (
       select distinct lc.course_id from public.lesson_progress lp
-      join public.lesson_catalog lc on lc.lesson_id = lp.lesson_id where lp.learner_id = p_account_id) c));
+      join public.lesson_catalog lc on lc.lesson_id = lp.lesson_id where lp.learner_id = p_learner_id) c));
 end;
 $$;
 select private.accepts_idempotency_key('public.claim_browser_learner(uuid, uuid)');

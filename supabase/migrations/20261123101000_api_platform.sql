@@ -148,14 +148,14 @@ end;
 $$;
 
 -- Instructors create courses (as their instructor) and edit their own; admins edit any.
-create or replace function public.save_course(p_actor_id uuid, p_course_id uuid, p_fields jsonb)
+create or replace function public.save_course(p_learner_id uuid, p_course_id uuid, p_fields jsonb)
 returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
-  v_role text := (select role from public.profiles where id = p_actor_id);
+  v_role text := (select role from public.profiles where id = p_learner_id);
   v_course public.courses;
 begin
   if v_role is null or v_role = 'student' then
@@ -163,14 +163,14 @@ begin
   end if;
   if p_course_id is null then
     insert into public.courses (slug, title, instructor_id, published)
-    values (coalesce(p_fields ->> 'slug', 'course-' || substr(md5(random()::text), 1, 12)), p_fields ->> 'title', p_actor_id, false)
+    values (coalesce(p_fields ->> 'slug', 'course-' || substr(md5(random()::text), 1, 12)), p_fields ->> 'title', p_learner_id, false)
     returning * into v_course;
   else
     select * into v_course from public.courses where id = p_course_id and source = 'catalog' for update;
     if not found then
       perform private.course_not_found(p_course_id);
     end if;
-    if v_role <> 'admin' and v_course.instructor_id is distinct from p_actor_id then
+    if v_role <> 'admin' and v_course.instructor_id is distinct from p_learner_id then
       perform private.fail(403, 'not_your_course', 'Instructors edit only their own courses.', '{}');
     end if;
   end if;

@@ -1,0 +1,106 @@
+"""One declaration per endpoint: what it reads (path parameters, query, body, Idempotency-Key),
+what it answers (status and response schema), whether it needs an identity, and its rate limit.
+
+    @bp.post("/lessons/<lesson_id>")
+    @endpoint(path={"lesson_id": uuid_param("lessonId")}, body=MarkLessonSchema, response=MarkSchema,
+              limit="RATELIMIT_WRITE", idempotent=True)
+    def mark_lesson(lesson_id, body, key): ...
+
+The view gets the loaded values as arguments; the rate limiter (`extensions`) and the OpenAPI
+document (`blueprints.openapi`) read the same declaration from `view.declaration`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app, g, request
+from marshmallow import Schema
+
+from schemas import json_body, load
+from schemas.params import PathParam
+from services.errors import Unauthorized, ValidationFailed
+from services.supabase import IdempotencyKey
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What one endpoint reads and answers; see the module docstring."""
+
+    response: type[Schema] | Schema | None = None
+    status: int = 200
+    body: type[Schema] | Schema | None = None
+    body_optional: bool = False
+    query: type[Schema] | Schema | None = None
+    path: Mapping[str, PathParam] = field(default_factory=dict)
+    idempotent: bool = False
+    public: bool = False  # no identity needed
+    html: bool = False
+    limit: str | None = None  # the config key of its rate limit, on top of the default
+    exempt: bool = False  # from every rate limit
+    note: str | None = None
+    plain_404: bool = False  # a 404 answers the success shape with nulls (seed 000's GET)
+
+
+def endpoint(**declared) -> Callable:
+    """Declare an endpoint (see Endpoint) and load what it reads before the view runs."""
+    spec = Endpoint(**declared)
+    body = spec.body() if isinstance(spec.body, type) else spec.body
+    query = spec.query() if isinstance(spec.query, type) else spec.query
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def loaded(**path_values):
+            if not spec.public:
+                require_identity()
+            arguments = {name: spec.path[name].load(value) for name, value in path_values.items()}
+            if query is not None:
+                arguments["query"] = load(query, request.args)
+            if body is not None:
+                arguments["body"] = load(body, json_body())
+            if spec.idempotent:
+                arguments["key"] = idempotency_key()
+            return view(**arguments)
+
+        loaded.declaration = spec
+        return loaded
+
+    return decorate
+
+
+def require_identity() -> None:
+    """401 before anything else is read: a bad token, or none where one is needed. (With
+    ANONYMOUS_LEARNERS=open, a request may name its anonymous learner by `userId` instead.)"""
+    if g.identity_error:
+        raise g.identity_error
+    if g.learner is None and current_app.config["ANONYMOUS_LEARNERS"] != "open":
+        raise Unauthorized("Sign in, or send your learner token as 'Authorization: Bearer'.")
+
+
+def idempotency_key() -> IdempotencyKey | None:
+    """The request's Idempotency-Key with the fingerprint of its method, path and body."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not _well_formed(key):
+        raise ValidationFailed("Idempotency-Key must be 1 to 255 printable characters.",
+                               {"fields": {"Idempotency-Key": ["Invalid."]}})
+    body = hashlib.sha256(request.get_data(cache=True)).hexdigest()
+    return IdempotencyKey(key, f"{request.method} {request.path}?{request.query_string.decode()} {body}")
+
+
+def _well_formed(key: str) -> bool:
+    return 1 <= len(key) <= 255 and key.isprintable()
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def echo_idempotency_key(response):
+        """Echo Idempotency-Key so that clients and logs can match retries (seed 003)."""
+        key = request.headers.get("Idempotency-Key")
+        if key and _well_formed(key):
+            response.headers["Idempotency-Key"] = key
+        return response
