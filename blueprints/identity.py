@@ -9,7 +9,7 @@ from schemas.identity import IdentitySchema, LearnerRegistrationSchema, LearnerT
 from schemas.params import as_uuid
 from schemas.progress import LearnerQuerySchema
 from services.errors import Forbidden, ServiceError, Unauthorized
-from services.identity import Learner, register_browser_learner, token_verifier
+from services.identity import Learner, check_browser_learner, register_browser_learner, token_verifier
 
 bp = Blueprint("identity", __name__)
 
@@ -42,7 +42,9 @@ def current_learner(claimed_user_id: str | None = None) -> Learner:
     learner = g.learner
     if learner is None:
         if claimed_user_id:
-            return Learner(as_uuid(claimed_user_id, "userId"), "browser", True)
+            learner_id = as_uuid(claimed_user_id, "userId")
+            check_browser_learner(learner_id)
+            return Learner(learner_id, "browser", True)
         raise Unauthorized("Sign in, or send your learner token as 'Authorization: Bearer'.")
     if claimed_user_id is not None and not _same_uuid(claimed_user_id, learner.id):
         raise Forbidden("userId does not name the caller.")

@@ -8,6 +8,10 @@ from marshmallow import Schema, fields, validate
 from schemas import ScoreWithinMax, StrictBoolean, StrictFloat
 
 DIFFICULTIES = ["beginner", "intermediate", "advanced"]
+# The profile's rules, as the table's constraints state them (for writes through PostgREST too).
+PLAIN_NAME = validate.Regexp(r"^[^<>\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]*$",
+                             error="No markup, control or text-direction characters.")
+WEB_URL = {"schemes": {"http", "https"}}
 
 
 # ----- requests ---------------------------------------------------------------------------------
@@ -23,7 +27,7 @@ class CourseSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     slug = fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,99}$"))
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
-    thumbnailUrl = fields.Url(allow_none=True)
+    thumbnailUrl = fields.Url(allow_none=True, validate=validate.Length(max=1000), **WEB_URL)
     difficultyLevel = fields.String(validate=validate.OneOf(DIFFICULTIES))
     estimatedDurationHours = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=10_000))
     price = StrictFloat(validate=validate.Range(min=0, max=100_000))
@@ -55,8 +59,8 @@ class RatingSchema(Schema):
 
 class SettingsSchema(Schema):
     timeZone = fields.String(validate=validate.Length(min=1, max=64))
-    fullName = fields.String(validate=validate.Length(max=200))
-    avatarUrl = fields.Url(allow_none=True)
+    fullName = fields.String(validate=[validate.Length(max=200), PLAIN_NAME])
+    avatarUrl = fields.Url(allow_none=True, validate=validate.Length(max=1000), **WEB_URL)
     username = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_.-]{3,50}$"))
 
 
@@ -181,8 +185,9 @@ class OverviewSchema(Schema):
 
 
 class LeaderSchema(Schema):
+    """No learner id: account ids are not listed to the public."""
+
     rank = fields.Integer(required=True)
-    learnerId = fields.UUID(required=True)
     username = fields.String(required=True)
     fullName = fields.String(required=True)
     avatarUrl = fields.String(required=True, allow_none=True)

@@ -22,6 +22,8 @@ class QuizSchema(LearnerQuerySchema, ScoreWithinMax):
     quizId = fields.String(required=True, validate=KEY)
     score = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
     maxScore = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=1_000_000))
+    # Seed 002 sends its own verdict (required, as the seed has it); the server decides from the
+    # score and the pass mark.
     passed = StrictBoolean(required=True)
     answers = fields.Raw()
     timeTaken = fields.Integer(strict=True, validate=validate.Range(min=0))
@@ -66,10 +68,19 @@ class ResetResultSchema(Schema):
     message = fields.String(required=True)
 
 
+class CertificateBasisSchema(Schema):
+    """What a certificate rests on: a catalog course (and who publishes it), or the learner's word."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(["catalog", "self-declared"]))
+    courseId = fields.UUID(required=True, allow_none=True)
+    publisher = fields.String(required=True, allow_none=True)
+
+
 class CertificateSchema(Schema):
     certificateId = fields.UUID(required=True)
-    valid = fields.Boolean(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(["valid", "revoked"]))
+    valid = fields.Boolean(required=True, metadata={"description": "Not revoked, and for a catalog course."})
+    status = fields.String(required=True, validate=validate.OneOf(["valid", "revoked", "self-declared"]))
+    basis = fields.Nested(CertificateBasisSchema, required=True)
     courseTitle = fields.String(required=True)
     learnerName = fields.String(required=True, allow_none=True)
     completedAt = fields.String(required=True)

@@ -158,6 +158,11 @@ def token_verifier() -> TokenVerifier:
     return current_app.extensions["token_verifier"]
 
 
+def check_browser_learner(learner_id: str) -> None:
+    """Open mode: refuse a `userId` that names an account (403) or a claimed learner (409)."""
+    rpc("check_browser_learner", learner_id=learner_id, read_only=True)
+
+
 def register_browser_learner(learner_id: str) -> None:
     """Record an anonymous browser learner once; a second registration raises Conflict."""
     rpc("register_browser_learner", learner_id=learner_id)

@@ -33,7 +33,7 @@ def record_quiz(learner: Learner, tutorial_id: str, quiz: dict, key: Idempotency
     """Record one attempt; a retry with the same attemptId (or Idempotency-Key) replays the first answer."""
     return rpc(
         "record_tutorial_quiz_attempt", learner=learner, idempotency=key, tutorial_id=tutorial_id,
-        quiz_id=quiz["quizId"], score=quiz["score"], max_score=quiz["maxScore"], passed=quiz["passed"],
+        quiz_id=quiz["quizId"], score=quiz["score"], max_score=quiz["maxScore"],
         idempotency_key=quiz.get("attemptId"), fingerprint=fingerprint("quiz", tutorial_id, quiz),
         answers=quiz.get("answers"), time_taken=quiz.get("timeTaken"),
     )

@@ -4,9 +4,12 @@ never changes another learner's state, mints a credential, or grants what did no
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from devstack.stack import ANON_KEY
 from tests.catalogs import course_tree, import_course
@@ -256,3 +259,53 @@ def test_a_deleted_users_token_writes_nothing(client, db, course):
     response = client.post(f"/api/progress/lessons/{course.lessons(0)[0]}", headers=account["headers"])
     assert response.status_code == 401 and response.json["code"] == "account_deleted"
     assert db.execute("select count(*) from lesson_progress where learner_id = %s", (account["id"],)).fetchone()[0] == 0
+
+
+# 5, as a property ------------------------------------------------------------------------------
+RATING_WRITES = st.lists(
+    st.tuples(st.integers(0, 2), st.sampled_from(["api", "rest-insert", "rest-patch", "rest-delete"]),
+              st.integers(1, 5)),
+    min_size=1, max_size=10)
+
+
+def rate(app, stack, course_id, learner, path, rating):
+    """One rating write by `learner`, through the API or straight through PostgREST."""
+    if path == "api":
+        with app.test_client() as client:
+            return client.post(f"/api/courses/{course_id}/ratings", json={"rating": rating}, headers=learner["headers"])
+    row = f"course_ratings?learner_id=eq.{learner['id']}&course_id=eq.{course_id}"
+    if path == "rest-insert":
+        return rest(stack, "course_ratings", learner, method="post",
+                    json={"learner_id": learner["id"], "course_id": course_id, "rating": rating})
+    if path == "rest-patch":
+        return rest(stack, row, learner, method="patch", json={"rating": rating})
+    return rest(stack, row, learner, method="delete")
+
+
+def assert_counters_equal_rows(db, course_id):
+    count, total, rows, row_sum = rating_counters(db, course_id)
+    average = db.execute("select average_rating from courses where id = %s", (course_id,)).fetchone()[0]
+    assert (count, total) == (rows, row_sum)
+    assert float(average) == (round(row_sum / rows, 2) if rows else 0)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(writes=RATING_WRITES)
+def test_any_interleaving_of_rating_writes_keeps_counters_equal_to_their_rows(app, stack, db, writes):
+    course = course_tree((1,))
+    import_course(app, course)
+    learners = [make_account(db) for _ in range(3)]
+    for who, path, rating in writes:
+        rate(app, stack, course.course_id, learners[who], path, rating)
+    assert_counters_equal_rows(db, course.course_id)
+
+
+def test_concurrent_rating_writes_on_both_paths_keep_counters_equal_to_their_rows(app, stack, db):
+    course = course_tree((1,))
+    import_course(app, course)
+    learners = [make_account(db) for _ in range(6)]
+    writes = [(who, path, 1 + (who + n) % 5) for n in range(4) for who in range(6)
+              for path in ("api", "rest-patch", "rest-insert", "rest-delete")]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda write: rate(app, stack, course.course_id, learners[write[0]], *write[1:]), writes))
+    assert_counters_equal_rows(db, course.course_id)

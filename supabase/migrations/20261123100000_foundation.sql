@@ -89,10 +89,44 @@ create table public.learners (
   points integer not null default 0 check (points >= 0),
   streak_days integer not null default 0 check (streak_days >= 0),
   last_active_on date,
-  time_zone text not null default 'UTC'
+  -- The learner's chosen zone. Days count for streaks in the zone in force: a change takes over
+  -- only at the next midnight of the zone it replaces (time_zone_from), so that switching
+  -- zones back and forth can never create days (private.zone_in_force).
+  time_zone text not null default 'UTC',
+  streak_time_zone text not null default 'UTC',
+  time_zone_from timestamptz
 );
 comment on table public.learners is 'Every learner with recorded progress: Supabase accounts and anonymous browser UUIDs.';
 create index learners_points on public.learners (points desc);
+
+-- Nothing is written for, or read in open mode by, an identity that cannot act: an account
+-- whose Supabase user is gone (401), an id of the other kind (an anonymous caller naming an
+-- account: 403), or a browser learner already claimed into an account (409: its client should
+-- switch to the account).
+create or replace function private.require_active_learner(p_learner_id uuid, p_kind text)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_learner public.learners;
+  v_user_exists boolean := exists (select 1 from auth.users where id = p_learner_id);
+begin
+  if p_kind = 'account' and not v_user_exists then
+    perform private.fail(401, 'account_deleted', 'This account no longer exists.', '{}');
+  end if;
+  select * into v_learner from public.learners where id = p_learner_id;
+  if v_learner.kind <> p_kind or (p_kind = 'browser' and v_user_exists) then
+    perform private.fail(403, 'not_a_browser_learner', 'This id belongs to an account: sign in to use it.', '{}');
+  end if;
+  if v_learner.claimed_by is not null then
+    perform private.fail(409, 'learner_claimed',
+      'This anonymous learner was claimed into an account: sign in to that account.',
+      jsonb_build_object('claimedAt', private.iso(v_learner.claimed_at)));
+  end if;
+end;
+$$;
 
 -- Every progress write calls this first: accounts appear on their first write, browser
 -- learners must have registered (or the service runs in open mode and registers them here).
@@ -103,17 +137,21 @@ security definer
 set search_path = ''
 as $$
 begin
+  perform private.require_active_learner(p_learner_id, p_kind);
   insert into public.learners (id, kind) values (p_learner_id, p_kind)
   on conflict (id) do nothing;
 end;
 $$;
 
 /** Section - Profiles and roles (seed 001) */
+-- The same rules as PATCH /api/me, for writes straight through PostgREST too: names without
+-- markup, control or direction-override characters, avatars on http(s) only.
 create table public.profiles (
   id uuid primary key references auth.users (id) on delete cascade,
-  username text not null unique check (char_length(username) between 3 and 50),
-  full_name text not null default '' check (char_length(full_name) <= 200),
-  avatar_url text check (char_length(avatar_url) <= 1000),
+  username text not null unique check (username ~ '^[A-Za-z0-9_.-]{3,50}$'),
+  full_name text not null default '' check (
+    char_length(full_name) <= 200 and full_name !~ '[<>[:cntrl:]\u200e\u200f\u202a-\u202e\u2066-\u2069]'),
+  avatar_url text check (char_length(avatar_url) <= 1000 and avatar_url ~* '^https?://[^[:space:]<>"]+$'),
   role text not null default 'student' check (role in ('student', 'instructor', 'admin')),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
@@ -127,20 +165,28 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_username text := coalesce(nullif(new.raw_user_meta_data ->> 'username', ''), 'learner-' || left(new.id::text, 8));
+  v_meta jsonb := coalesce(new.raw_user_meta_data, '{}');
+  v_username text := case when v_meta ->> 'username' ~ '^[A-Za-z0-9_.-]{3,41}$' then v_meta ->> 'username'
+                          else 'learner-' || left(new.id::text, 8) end;
 begin
   insert into public.learners (id, kind) values (new.id, 'account') on conflict do nothing;
+  -- Sign-up metadata is the user's own text: kept only where it meets the profile's rules.
   insert into public.profiles (id, username, full_name, avatar_url)
   values (new.id,
           case when exists (select 1 from public.profiles where username = v_username)
                then v_username || '-' || left(new.id::text, 8) else v_username end,
-          coalesce(new.raw_user_meta_data ->> 'full_name', ''),
-          new.raw_user_meta_data ->> 'avatar_url');
+          left(regexp_replace(coalesce(v_meta ->> 'full_name', ''),
+                              '[<>[:cntrl:]\u200e\u200f\u202a-\u202e\u2066-\u2069]', '', 'g'), 200),
+          case when v_meta ->> 'avatar_url' ~* '^https?://[^[:space:]<>"]+$' and char_length(v_meta ->> 'avatar_url') <= 1000
+               then v_meta ->> 'avatar_url' end);
   return new;
 end;
 $$;
 create trigger on_auth_user_created after insert on auth.users
   for each row execute function private.create_profile_for_user();
+-- The public profile policy's filter.
+create index profiles_instructors on public.profiles (id) where role = 'instructor';
+
 create trigger profiles_updated_at before update on public.profiles
   for each row execute function private.touch_updated_at();
 
@@ -174,12 +220,26 @@ alter table public.profiles enable row level security;
 create policy "Learners can see their own learner row"
   on public.learners for select to authenticated
   using (id = (select auth.uid()));
-create policy "Public profile fields are visible to everyone"
-  on public.profiles for select to anon, authenticated using (true);
+-- Learners' profiles are private (their ids are account ids: never listed to the public);
+-- instructors' are public, as their courses name them (seed 001's instructor embed).
+create policy "Instructors' profiles are visible to everyone"
+  on public.profiles for select to anon, authenticated
+  using (role = 'instructor');
+create policy "Learners see their own profile"
+  on public.profiles for select to authenticated
+  using (id = (select auth.uid()));
 create policy "Learners edit their own profile"
   on public.profiles for update to authenticated
-  using (id = (select auth.uid()))
-  with check (id = (select auth.uid()) and role = (select p.role from public.profiles p where p.id = (select auth.uid())));
+  using (id = (select auth.uid())) with check (id = (select auth.uid()));
+
+/** Section - Column privileges */
+-- The public reads what a profile card shows; learners edit their names and avatar, never their
+-- role; profiles are created by the auth trigger only. Learners are written by the service only.
+revoke insert, update, delete on public.learners from anon, authenticated;
+revoke select, insert, update, delete on public.profiles from anon;
+grant select (id, username, full_name, avatar_url) on public.profiles to anon;
+revoke insert, update, delete on public.profiles from authenticated;
+grant update (username, full_name, avatar_url) on public.profiles to authenticated;
 
 /** Section - Service functions */
 
@@ -210,4 +270,18 @@ set search_path = ''
 as $$
   select jsonb_build_object('migration', max(version))
   from supabase_migrations.schema_migrations;
+$$;
+
+-- Open mode (ANONYMOUS_LEARNERS=open) names a learner by `userId` alone: the service checks
+-- that it is a browser learner that may act before it reads or writes anything for it.
+create or replace function public.check_browser_learner(p_learner_id uuid)
+returns void
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.require_active_learner(p_learner_id, 'browser');
+end;
 $$;

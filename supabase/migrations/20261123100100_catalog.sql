@@ -25,15 +25,14 @@ create table public.courses (
   position integer not null default 0,
   published boolean not null default true,
   is_premium boolean not null default false,
-  -- catalog: imported. tutorial: a video tutorial id the catalog does not know (seed 002), made
-  -- on first use; its chapters never count in the catalog's denominators.
+  -- catalog: imported or made by an instructor. tutorial: a video tutorial id the catalog does not
+  -- know (seed 002), made unpublished on first use: its titles are learners' text, never shown
+  -- to anyone else, and its chapters never count in the catalog's denominators.
   source text not null default 'catalog' check (source in ('catalog', 'tutorial')),
   external_key text unique check (char_length(external_key) <= 255),
-  -- For tutorials: the largest chapter count a client has declared (it never decreases).
-  declared_lesson_count integer not null default 0 check (declared_lesson_count >= 0),
   -- Seed 001's course page.
   description text check (char_length(description) <= 5000),
-  thumbnail_url text check (char_length(thumbnail_url) <= 1000),
+  thumbnail_url text check (char_length(thumbnail_url) <= 1000 and thumbnail_url ~* '^https?://[^[:space:]<>"]+$'),
   instructor_id uuid references public.profiles (id) on delete set null,
   difficulty_level text not null default 'beginner'
     check (difficulty_level in ('beginner', 'intermediate', 'advanced')),
@@ -288,3 +287,17 @@ create policy "Prerequisites are visible to everyone"
 create policy "Admins manage prerequisites"
   on public.prerequisites for all to authenticated
   using ((select private.is_admin())) with check ((select private.is_admin()));
+
+/** Section - Column privileges */
+-- Instructors (their own courses) and admins write a course's description, never what the
+-- service keeps: counters (enrollments, ratings: triggers), `source` and `external_key`
+-- (tutorials), timestamps. The anon key writes nothing.
+revoke insert, update, delete on public.themes, public.courses, public.modules, public.lessons,
+  public.exercises, public.prerequisites from anon;
+revoke insert, update on public.courses from authenticated;
+grant insert (id, theme_id, slug, title, position, published, is_premium, description, thumbnail_url,
+              instructor_id, difficulty_level, estimated_duration_hours, price, tags, category)
+  on public.courses to authenticated;
+grant update (theme_id, slug, title, position, published, is_premium, description, thumbnail_url,
+              difficulty_level, estimated_duration_hours, price, tags, category)
+  on public.courses to authenticated;

@@ -147,6 +147,15 @@ create table public.certificates (
   unique (learner_id, course_id)
 );
 
+-- Seed 002: how many chapters a learner says a tutorial unknown to the catalog has. Per learner:
+-- one learner's count never changes another's percentage or eligibility.
+create table public.tutorial_chapter_counts (
+  learner_id uuid not null references public.learners (id) on delete cascade,
+  course_id uuid not null references public.courses (id) on delete cascade,
+  chapters integer not null check (chapters between 0 and 10000),
+  primary key (learner_id, course_id)
+);
+
 /** Section - Indexes */
 create index enrollments_course_id on public.enrollments (course_id);
 create index lesson_progress_lesson_id on public.lesson_progress (lesson_id);
@@ -178,6 +187,7 @@ alter table public.course_documents enable row level security;
 alter table public.progress_history enable row level security;
 alter table public.quiz_attempts enable row level security;
 alter table public.certificates enable row level security;
+alter table public.tutorial_chapter_counts enable row level security;
 
 create policy "Enrollments are visible to their learner"
   on public.enrollments for select to authenticated
@@ -208,3 +218,31 @@ create policy "Quiz attempts are visible to their learner"
 create policy "Certificates are visible to their learner"
   on public.certificates for select to authenticated
   using (learner_id = (select auth.uid()));
+create policy "Chapter counts are visible to their learner"
+  on public.tutorial_chapter_counts for select to authenticated
+  using (learner_id = (select auth.uid()));
+
+/** Section - Access */
+
+-- The one premium rule: a course counts for a learner when it is published and free, or they
+-- are enrolled in it. (An SQL-standard body, so that a query over many courses inlines it.)
+create or replace function private.course_accessible(p_learner_id uuid, p_course_id uuid)
+returns boolean
+language sql
+stable
+begin atomic
+  select exists (
+    select 1 from public.courses c
+    where c.id = p_course_id and c.published
+      and (not c.is_premium or exists (
+        select 1 from public.enrollments e where e.learner_id = p_learner_id and e.course_id = c.id)));
+end;
+-- Ratings' RLS policies call it as the learner (who sees their own enrollments only).
+grant execute on function private.course_accessible(uuid, uuid) to authenticated;
+
+/** Section - Column privileges */
+-- Only the service's functions write progress; a learner reads their own rows (RLS above).
+revoke insert, update, delete on public.enrollments, public.lesson_progress, public.exercise_progress,
+  public.lesson_device_time, public.content_visits, public.learner_activity_days, public.course_documents,
+  public.progress_history, public.quiz_attempts, public.certificates, public.tutorial_chapter_counts
+  from anon, authenticated;

@@ -59,9 +59,12 @@ create trigger course_ratings_updated_at before update on public.course_ratings
 
 -- Counters move by the row's own change (atomic increments), so concurrent enrollments and
 -- ratings never overwrite each other's effect.
+-- Security definer: whoever writes the row (a learner straight through PostgREST included), the
+-- counter moves, and nobody else may write the counters (column privileges in the catalog file).
 create or replace function private.count_enrollments()
 returns trigger
 language plpgsql
+security definer
 set search_path = ''
 as $$
 begin
@@ -77,6 +80,7 @@ create trigger enrollments_count after insert or delete on public.enrollments
 create or replace function private.sum_ratings()
 returns trigger
 language plpgsql
+security definer
 set search_path = ''
 as $$
 begin
@@ -104,8 +108,10 @@ alter table public.notifications enable row level security;
 
 create policy "Ratings are visible to everyone"
   on public.course_ratings for select to anon, authenticated using (true);
-create policy "Learners rate courses as themselves"
-  on public.course_ratings for insert to authenticated with check (learner_id = (select auth.uid()));
+-- The API's rules: a learner rates, as themselves, a course they may use (premium: enrolled).
+create policy "Learners rate courses they may use, as themselves"
+  on public.course_ratings for insert to authenticated
+  with check (learner_id = (select auth.uid()) and private.course_accessible((select auth.uid()), course_id));
 create policy "Learners edit their own ratings"
   on public.course_ratings for update to authenticated
   using (learner_id = (select auth.uid())) with check (learner_id = (select auth.uid()));
@@ -126,3 +132,13 @@ create policy "Notifications are visible to their learner"
 create policy "Learners mark their own notifications read"
   on public.notifications for update to authenticated
   using (learner_id = (select auth.uid())) with check (learner_id = (select auth.uid()));
+
+/** Section - Column privileges */
+-- A rating's learner and course are fixed once written; a notification's text is the service's.
+revoke insert, update, delete on public.course_ratings, public.achievements, public.user_achievements,
+  public.notifications from anon;
+revoke insert, update on public.course_ratings from authenticated;
+grant insert (learner_id, course_id, rating, review) on public.course_ratings to authenticated;
+grant update (rating, review) on public.course_ratings to authenticated;
+revoke update on public.notifications from authenticated;
+grant update (read_at) on public.notifications to authenticated;

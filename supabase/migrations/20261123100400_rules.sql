@@ -12,20 +12,6 @@
 
 /** Section - Access */
 
--- The one premium rule: a course counts for a learner when it is published and free, or they
--- are enrolled in it. (An SQL-standard body, so that a query over many courses inlines it.)
-create or replace function private.course_accessible(p_learner_id uuid, p_course_id uuid)
-returns boolean
-language sql
-stable
-begin atomic
-  select exists (
-    select 1 from public.courses c
-    where c.id = p_course_id and c.published
-      and (not c.is_premium or exists (
-        select 1 from public.enrollments e where e.learner_id = p_learner_id and e.course_id = c.id)));
-end;
-
 -- 404 for a course id that names no course the caller may see.
 create or replace function private.course_not_found(p_course_id uuid)
 returns void
@@ -296,10 +282,12 @@ begin
   if not v_lesson.counts then
     perform private.fail(400, 'lesson_unpublished', 'This lesson is not published.', jsonb_build_object('lessonId', p_lesson_id));
   end if;
+  if p_enroll then
+    perform private.ensure_learner(p_learner_id, p_learner_kind);
+  end if;
   if v_lesson.is_premium then
     perform private.require_course_access(p_learner_id, v_lesson.course_id);
   elsif p_enroll then
-    perform private.ensure_learner(p_learner_id, p_learner_kind);
     insert into public.enrollments (learner_id, course_id, source)
     values (p_learner_id, v_lesson.course_id, 'progress')
     on conflict do nothing;
@@ -411,6 +399,62 @@ begin
 end;
 $$;
 
+/** Section - What learners assert */
+
+-- How far time a device reports may run ahead of the wall clock: clock skew, and what a learner
+-- watched in the minutes before they were first seen. Documented in the README (Integrity).
+create or replace function private.reported_time_margin()
+returns interval
+language sql
+immutable
+begin atomic
+  select interval '10 minutes';
+end;
+
+-- Seconds of learning that can have passed since `since`: the wall clock plus the margin.
+create or replace function private.seconds_allowed_since(since timestamptz)
+returns integer
+language sql
+stable
+begin atomic
+  select greatest(0, extract(epoch from now() - since + private.reported_time_margin()))::integer;
+end;
+
+-- Reported per-device totals ([{lesson_id, device_id, seconds}]), each bounded by the wall
+-- clock: a device's total for a lesson grows at most by the time since that device's last
+-- report (on any lesson; for its first, since the learner was first seen), plus the margin.
+create or replace function private.bound_device_time(p_learner_id uuid, p_rows jsonb)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  return (
+    select coalesce(jsonb_agg(jsonb_build_object(
+      'lesson_id', i.lesson_id, 'device_id', i.device_id,
+      'seconds', least(i.seconds, coalesce(t.seconds, 0) + private.seconds_allowed_since(coalesce(
+        t.updated_at,
+        (select max(x.updated_at) from public.lesson_device_time x
+         where x.learner_id = p_learner_id and x.device_id = i.device_id),
+        l.created_at))))), '[]')
+    from jsonb_to_recordset(p_rows) as i(lesson_id uuid, device_id text, seconds integer)
+    join public.learners l on l.id = p_learner_id
+    left join public.lesson_device_time t
+      on t.learner_id = p_learner_id and t.lesson_id = i.lesson_id and t.device_id = i.device_id);
+end;
+$$;
+
+-- A quiz is passed at the catalog's pass mark, or at 70 % of the maximum where it sets none
+-- (seed 001's rule): never on the client's word.
+create or replace function private.passes(p_score integer, p_max_score integer, p_pass_mark numeric)
+returns boolean
+language sql
+immutable
+begin atomic
+  select p_score >= coalesce(p_pass_mark, 0.7) * p_max_score;
+end;
+
 /** Section - Items (seed 004's shape, also read by the content API) */
 
 -- Seed 004's item for one lesson or exercise, from its progress row (null: never touched).
@@ -449,6 +493,16 @@ $$;
 
 /** Section - Streaks and achievements */
 
+-- The zone a learner's days count in now (see learners.time_zone_from).
+create or replace function private.zone_in_force(p_learner public.learners)
+returns text
+language sql
+stable
+begin atomic
+  select case when p_learner.time_zone_from is null or now() >= p_learner.time_zone_from
+              then p_learner.time_zone else p_learner.streak_time_zone end;
+end;
+
 -- Streak: consecutive days with progress, in the learner's time zone, ending at the latest one.
 -- Only the first progress of a day changes it, so later writes that day touch nothing here (no
 -- window query, and no update of the learner's row that concurrent writes would queue behind).
@@ -460,7 +514,7 @@ as $$
 begin
   with today as (
     insert into public.learner_activity_days (learner_id, day)
-    select id, (now() at time zone time_zone)::date from public.learners where id = p_learner_id
+    select l.id, (now() at time zone private.zone_in_force(l))::date from public.learners l where l.id = p_learner_id
     on conflict do nothing
     returning day
   ),
@@ -483,7 +537,7 @@ returns integer
 language sql
 stable
 begin atomic
-  select case when p_learner.last_active_on >= (now() at time zone p_learner.time_zone)::date - 1
+  select case when p_learner.last_active_on >= (now() at time zone private.zone_in_force(p_learner))::date - 1
               then p_learner.streak_days else 0 end;
 end;
 

@@ -161,8 +161,8 @@ begin
   from private.incoming_lessons(v_incoming) i
   where i.completed_at is null or not (v_ignored @> to_jsonb(i.lesson_id));
 
-  perform private.record_device_time(p_learner_id, coalesce(jsonb_agg(jsonb_build_object(
-    'lesson_id', i.lesson_id, 'device_id', p_device_id, 'seconds', i.seconds)), '[]'))
+  perform private.record_device_time(p_learner_id, private.bound_device_time(p_learner_id,
+    coalesce(jsonb_agg(jsonb_build_object('lesson_id', i.lesson_id, 'device_id', p_device_id, 'seconds', i.seconds)), '[]')))
   from private.incoming_lessons(v_incoming) i
   where i.seconds is not null;
 

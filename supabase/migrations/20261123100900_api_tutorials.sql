@@ -27,8 +27,8 @@ begin
   end if;
   select * into v_course from public.courses where external_key = p_key;
   if not found and p_create then
-    insert into public.courses (slug, title, source, external_key)
-    values ('tutorial-' || substr(md5(p_key), 1, 16), left(p_key, 200), 'tutorial', p_key)
+    insert into public.courses (slug, title, source, external_key, published)
+    values ('tutorial-' || substr(md5(p_key), 1, 16), left(p_key, 200), 'tutorial', p_key, false)
     on conflict (external_key) do update set updated_at = now()
     returning * into v_course;
     insert into public.modules (course_id, slug, title) values (v_course.id, 'chapters', 'Chapters');
@@ -100,7 +100,10 @@ begin
       select
         (select count(*) from progress where completed_at is not null) as done,
         case when p_course.source = 'catalog' then (select count(*) from chapters)
-             else greatest(p_course.declared_lesson_count, (select count(*) from chapters)) end as total,
+             -- A tutorial unknown to the catalog: the learner's own count of its chapters.
+             else greatest((select n.chapters from public.tutorial_chapter_counts n
+                            where n.learner_id = p_learner_id and n.course_id = p_course.id),
+                           (select count(*) from progress)) end as total,
         -- Catalog quizzes must all be passed; for other tutorials, every quiz taken.
         case when p_course.source = 'catalog' then not exists (
                select 1 from public.exercises e join public.lesson_catalog lc on lc.lesson_id = e.lesson_id
@@ -197,21 +200,28 @@ declare
   v_course public.courses := private.resolve_tutorial(p_tutorial_id, true);
   v_lesson_id uuid;
   v_duration integer;
+  v_watched integer;
   v_completed boolean;
 begin
   perform private.require_tutorial_access(p_learner_id, p_learner_kind, v_course);
   v_lesson_id := private.resolve_chapter(v_course, p_chapter_id);
   if v_course.source = 'tutorial' and p_total_chapters is not null then
-    update public.courses set declared_lesson_count = greatest(declared_lesson_count, p_total_chapters)
-    where id = v_course.id returning * into v_course;
+    insert into public.tutorial_chapter_counts as n (learner_id, course_id, chapters)
+    values (p_learner_id, v_course.id, p_total_chapters)
+    on conflict (learner_id, course_id) do update set chapters = greatest(n.chapters, excluded.chapters);
   end if;
   select duration_seconds into v_duration from public.lessons where id = v_lesson_id;
-  v_completed := coalesce(p_completed, false)
-    or (v_duration is not null and greatest(p_watch_time, coalesce(
-          (select watch_seconds from public.lesson_progress where learner_id = p_learner_id and lesson_id = v_lesson_id), 0))
-        >= p_completion_share * v_duration);
+  -- Watch time grows at most as fast as the wall clock since this chapter's last report (or since
+  -- the learner was first seen), plus the margin.
+  select greatest(coalesce(lp.watch_seconds, 0), least(p_watch_time,
+           coalesce(lp.watch_seconds, 0) + private.seconds_allowed_since(coalesce(lp.updated_at, l.created_at))))
+  into v_watched
+  from public.learners l
+  left join public.lesson_progress lp on lp.learner_id = l.id and lp.lesson_id = v_lesson_id
+  where l.id = p_learner_id;
+  v_completed := coalesce(p_completed, false) or (v_duration is not null and v_watched >= p_completion_share * v_duration);
   perform private.merge_lesson_progress(jsonb_build_array(
-    jsonb_build_object('learner_id', p_learner_id, 'lesson_id', v_lesson_id, 'watch_seconds', p_watch_time,
+    jsonb_build_object('learner_id', p_learner_id, 'lesson_id', v_lesson_id, 'watch_seconds', v_watched,
                        'last_position_seconds', coalesce(p_last_position, p_watch_time))
     || case when v_completed then private.completion_row(p_learner_id, v_lesson_id, true, clock_timestamp()) else '{}' end));
   perform private.after_progress(p_learner_id, v_course.id);
@@ -220,11 +230,11 @@ end;
 $$;
 select private.accepts_idempotency_key('public.record_chapter(uuid, text, text, text, integer, boolean, integer, integer, numeric)');
 
--- POST .../quiz. Every attempt is kept; the best score shows; `passed` follows the catalog's pass
--- mark when it has one. A retry with the same key counts once and gets the same answer.
+-- POST .../quiz. Every attempt is kept; the best score shows; `passed` follows the score and the
+-- pass mark (the catalog quiz's, else 70 %), whatever the client says. A retry with the same key counts once and gets the same answer.
 create or replace function public.record_tutorial_quiz_attempt(
   p_learner_id uuid, p_learner_kind text, p_tutorial_id text, p_quiz_id text, p_score integer,
-  p_max_score integer, p_passed boolean, p_idempotency_key text default null, p_fingerprint text default null,
+  p_max_score integer, p_idempotency_key text default null, p_fingerprint text default null,
   p_answers jsonb default null, p_time_taken integer default null)
 returns jsonb
 language plpgsql
@@ -235,7 +245,6 @@ declare
   v_replay jsonb := private.idempotent_replay(p_learner_id, p_idempotency_key, p_fingerprint);
   v_course public.courses;
   v_exercise public.exercises;
-  v_passed boolean := p_passed;
 begin
   if v_replay is not null then
     return v_replay;
@@ -249,20 +258,17 @@ begin
   if v_course.source = 'catalog' then
     select e.* into v_exercise from public.exercises e join public.lesson_catalog lc on lc.lesson_id = e.lesson_id
     where lc.course_id = v_course.id and e.id::text = lower(p_quiz_id);
-    if v_exercise.pass_mark is not null then
-      v_passed := p_score >= v_exercise.pass_mark * p_max_score;
-    end if;
   end if;
   insert into public.quiz_attempts (learner_id, course_id, exercise_id, lesson_id, quiz_key, score, max_score, passed,
                                     answers, time_taken_seconds)
   values (p_learner_id, v_course.id, v_exercise.id, v_exercise.lesson_id, p_quiz_id, p_score, p_max_score,
-          coalesce(v_passed, false), p_answers, p_time_taken);
+          private.passes(p_score, p_max_score, v_exercise.pass_mark), p_answers, p_time_taken);
   perform private.after_progress(p_learner_id, v_course.id);
   return private.idempotent_store(p_learner_id, p_idempotency_key, p_fingerprint,
     private.tutorial_state(p_learner_id, p_tutorial_id, v_course));
 end;
 $$;
-select private.accepts_idempotency_key('public.record_tutorial_quiz_attempt(uuid, text, text, text, integer, integer, boolean, text, text, jsonb, integer)');
+select private.accepts_idempotency_key('public.record_tutorial_quiz_attempt(uuid, text, text, text, integer, integer, text, text, jsonb, integer)');
 
 -- POST .../complete: 404 without progress, 400 when not eligible, else a certificate (once).
 create or replace function public.complete_tutorial(p_learner_id uuid, p_tutorial_id text)
@@ -313,13 +319,17 @@ begin
     where l.id = lp.lesson_id and m.id = l.module_id and m.course_id = v_course.id and lp.learner_id = p_learner_id;
     update public.quiz_attempts set archived = true
     where learner_id = p_learner_id and course_id = v_course.id and not archived;
+    delete from public.tutorial_chapter_counts where learner_id = p_learner_id and course_id = v_course.id;
   end if;
   return jsonb_build_object('success', true, 'message', 'Progress reset successfully');
 end;
 $$;
 select private.accepts_idempotency_key('public.reset_tutorial(uuid, text)');
 
--- Anyone may verify a certificate by its id: what it certifies, and nothing else about the learner.
+-- Anyone may verify a certificate by its id: what it certifies and what that rests on, and nothing
+-- else about the learner. A catalog course names the course and its publisher (its instructor);
+-- a tutorial the catalog does not know is self-declared (its title is the learner's own text):
+-- it is never `valid` as a course, only a record that the learner declared it done.
 create or replace function public.verify_certificate(p_certificate_id uuid)
 returns jsonb
 language plpgsql
@@ -329,15 +339,25 @@ set search_path = ''
 as $$
 declare
   v_certificate public.certificates;
+  v_course public.courses;
+  v_catalog boolean;
 begin
   select * into v_certificate from public.certificates where id = p_certificate_id;
   if not found then
     perform private.fail(404, 'certificate_not_found', 'No certificate with this id.', '{}');
   end if;
+  select * into v_course from public.courses where id = v_certificate.course_id;
+  v_catalog := v_course.source = 'catalog';
   return jsonb_build_object(
     'certificateId', v_certificate.id,
-    'valid', v_certificate.revoked_at is null,
-    'status', case when v_certificate.revoked_at is null then 'valid' else 'revoked' end,
+    'valid', v_certificate.revoked_at is null and v_catalog,
+    'status', case when v_certificate.revoked_at is not null then 'revoked'
+                   when v_catalog then 'valid' else 'self-declared' end,
+    'basis', jsonb_build_object(
+      'kind', case when v_catalog then 'catalog' else 'self-declared' end,
+      'courseId', case when v_catalog then v_course.id end,
+      'publisher', case when v_catalog then (
+        select nullif(p.full_name, '') from public.profiles p where p.id = v_course.instructor_id) end),
     'courseTitle', v_certificate.course_title,
     'learnerName', v_certificate.learner_name,
     'completedAt', private.iso(v_certificate.completed_at),

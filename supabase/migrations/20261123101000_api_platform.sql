@@ -32,8 +32,8 @@ begin
       'progress_percentage', p_completion_percentage, 'data', p_section_progress)
     || case when v_completing then private.completion_row(p_learner_id, p_lesson_id, true, clock_timestamp()) else '{}' end));
   if p_time_spent is not null then
-    perform private.record_device_time(p_learner_id, jsonb_build_array(
-      jsonb_build_object('lesson_id', p_lesson_id, 'device_id', 'platform', 'seconds', p_time_spent)));
+    perform private.record_device_time(p_learner_id, private.bound_device_time(p_learner_id, jsonb_build_array(
+      jsonb_build_object('lesson_id', p_lesson_id, 'device_id', 'platform', 'seconds', p_time_spent))));
   end if;
   v_achievements := private.after_progress(p_learner_id, v_lesson.course_id);
   return jsonb_build_object(
@@ -75,7 +75,7 @@ begin
   insert into public.quiz_attempts (learner_id, course_id, exercise_id, lesson_id, quiz_key, score, max_score,
                                     passed, answers, time_taken_seconds)
   values (p_learner_id, v_lesson.course_id, v_quiz.id, p_lesson_id, coalesce(v_quiz.id, p_lesson_id)::text,
-          p_score, p_max_score, p_score >= coalesce(v_quiz.pass_mark, 0.7) * p_max_score, p_answers, p_time_taken)
+          p_score, p_max_score, private.passes(p_score, p_max_score, v_quiz.pass_mark), p_answers, p_time_taken)
   returning * into v_attempt;
   return jsonb_build_object(
     'attempt', jsonb_build_object('id', v_attempt.id, 'lessonId', p_lesson_id, 'score', v_attempt.score,
@@ -247,7 +247,13 @@ begin
       jsonb_build_object('fields', jsonb_build_object('timeZone', jsonb_build_array('Use an IANA name such as Europe/Paris.'))));
   end if;
   perform private.ensure_learner(p_learner_id, p_learner_kind);
-  update public.learners set time_zone = coalesce(p_settings ->> 'timeZone', time_zone) where id = p_learner_id;
+  -- A new zone counts for streaks from the next midnight of the zone in force (learners.time_zone_from).
+  update public.learners l set
+    streak_time_zone = private.zone_in_force(l),
+    time_zone = p_settings ->> 'timeZone',
+    time_zone_from = case when p_settings ->> 'timeZone' <> private.zone_in_force(l)
+      then ((now() at time zone private.zone_in_force(l))::date + 1)::timestamp at time zone private.zone_in_force(l) end
+  where l.id = p_learner_id and p_settings ? 'timeZone' and l.time_zone <> p_settings ->> 'timeZone';
   update public.profiles set
     full_name = coalesce(p_settings ->> 'fullName', full_name),
     avatar_url = case when p_settings ? 'avatarUrl' then p_settings ->> 'avatarUrl' else avatar_url end,
@@ -282,7 +288,7 @@ security definer
 set search_path = ''
 as $$
   select jsonb_build_object('leaders', coalesce(jsonb_agg(jsonb_build_object(
-      'rank', rank, 'learnerId', id, 'username', username, 'fullName', full_name, 'avatarUrl', avatar_url,
+      'rank', rank, 'username', username, 'fullName', full_name, 'avatarUrl', avatar_url,
       'points', points, 'streakDays', streak) order by rank, username), '[]'))
   from (
     select l.id, p.username, p.full_name, p.avatar_url, l.points, private.current_streak(l) as streak,

@@ -1,7 +1,7 @@
 -- The foundation: the Supabase roles and auth functions our policies rely on, the learners table
 -- and its RLS, and who may call the service functions.
 begin;
-select plan(15);
+select plan(16);
 
 select has_table('public', 'learners', 'learners table exists');
 select is((select relrowsecurity from pg_class where oid = 'public.learners'::regclass), true,
@@ -22,17 +22,17 @@ select ok(has_function_privilege('service_role', 'public.register_browser_learne
 -- authenticated may execute exactly the ones granted on purpose (and the service role all of
 -- public's).
 select is(
-  (select coalesce(array_agg(format('%s.%s', n.nspname, p.proname) order by 1), '{}')
+  (select coalesce(array_agg(format('%s.%s', n.nspname, p.proname) order by n.nspname, p.proname), '{}')
    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname in ('public', 'private') and has_function_privilege('anon', p.oid, 'execute')),
   array['private.is_admin', 'private.is_instructor', 'public.published_catalog'],
   'anon may execute only the role checks policies use and the published catalog');
 select is(
-  (select coalesce(array_agg(format('%s.%s', n.nspname, p.proname) order by 1), '{}')
+  (select coalesce(array_agg(format('%s.%s', n.nspname, p.proname) order by n.nspname, p.proname), '{}')
    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname in ('public', 'private') and has_function_privilege('authenticated', p.oid, 'execute')),
-  array['private.is_admin', 'private.is_instructor', 'public.published_catalog'],
-  'authenticated may execute only the role checks policies use and the published catalog');
+  array['private.course_accessible', 'private.is_admin', 'private.is_instructor', 'public.published_catalog'],
+  'authenticated may execute only what policies use and the published catalog');
 select is_empty(
   $$select p.proname from pg_proc p where p.pronamespace = 'public'::regnamespace
     and not has_function_privilege('service_role', p.oid, 'execute')$$,
@@ -50,7 +50,8 @@ select results_eq('select id::text from public.learners',
 select throws_ok(
   $$insert into public.learners (id, kind) values ('33333333-3333-4333-8333-333333333333', 'browser')$$,
   '42501', null, 'a learner cannot insert learner rows');
-update public.learners set kind = 'account' where id = '22222222-2222-4222-8222-222222222222';
+select throws_ok($$update public.learners set kind = 'account' where id = '22222222-2222-4222-8222-222222222222'$$,
+  '42501', null, 'a learner may not update learner rows at all');
 reset role;
 select is((select kind from public.learners where id = '22222222-2222-4222-8222-222222222222'), 'account',
   'an update of another learner''s row changes nothing');

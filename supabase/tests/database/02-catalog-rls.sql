@@ -1,7 +1,7 @@
 -- The catalog is readable when published (anon key included) and writable only by the service
 -- role and admins; progress rows are visible to their learner only and written by no learner.
 begin;
-select plan(17);
+select plan(18);
 
 select ok(bool_and(relrowsecurity), 'RLS is enabled on every table in public')
 from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r';
@@ -52,7 +52,8 @@ select throws_ok($$insert into public.lesson_progress (learner_id, lesson_id) va
 select throws_ok($$insert into public.courses (slug, title) values ('mine', 'Mine')$$, '42501', null,
   'a learner cannot add courses');
 update public.courses set title = 'Hacked' where slug = 'rls-open';
-delete from public.lesson_progress where learner_id = '22222222-2222-4222-8222-222222222222';
+select throws_ok($$delete from public.lesson_progress where learner_id = '22222222-2222-4222-8222-222222222222'$$,
+  '42501', null, 'a learner may not delete progress rows at all');
 reset role;
 select is((select title from public.courses where slug = 'rls-open'), 'Open',
   'a learner''s update of a course changes nothing');

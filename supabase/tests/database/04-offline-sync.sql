@@ -40,6 +40,8 @@ select is((select count(*)::int from public.progress_history where learner_id = 
   'a refused save writes nothing');
 
 -- Claim: the anonymous learner's rows move into the account, once.
+insert into auth.users (id, aud, role, email) values
+  ('66666666-6666-4666-8666-666666666666', 'authenticated', 'authenticated', 'claim@example.test');
 select lives_ok($$select public.claim_browser_learner('66666666-6666-4666-8666-666666666666', '44444444-4444-4444-8444-444444444444')$$,
   'an account claims anonymous progress');
 select is((public.get_progress_document('66666666-6666-4666-8666-666666666666', 'c4000000-0000-4000-8000-000000000001') -> 'progress' ->> 'timeSpentSeconds')::int,
