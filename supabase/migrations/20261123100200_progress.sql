@@ -224,21 +224,29 @@ create policy "Chapter counts are visible to their learner"
 
 /** Section - Access */
 
--- The one premium rule: a course counts for a learner when it is published and free, or they
--- are enrolled in it. (An SQL-standard body, so that a query over many courses inlines it.)
+-- The one premium rule: the courses a learner may use are the published ones that are free, or
+-- that they are enrolled in. SQL-standard bodies: in a FROM clause the planner inlines it (a
+-- query over many courses reads it as a filter, a query for one course as a key lookup).
+create or replace function private.accessible_courses(p_learner_id uuid)
+returns setof uuid
+language sql
+stable
+begin atomic
+  select c.id from public.courses c
+  where c.published
+    and (not c.is_premium or exists (
+      select 1 from public.enrollments e where e.learner_id = p_learner_id and e.course_id = c.id));
+end;
+
 create or replace function private.course_accessible(p_learner_id uuid, p_course_id uuid)
 returns boolean
 language sql
 stable
 begin atomic
-  select exists (
-    select 1 from public.courses c
-    where c.id = p_course_id and c.published
-      and (not c.is_premium or exists (
-        select 1 from public.enrollments e where e.learner_id = p_learner_id and e.course_id = c.id)));
+  select exists (select 1 from private.accessible_courses(p_learner_id) a where a = p_course_id);
 end;
 -- Ratings' RLS policies call it as the learner (who sees their own enrollments only).
-grant execute on function private.course_accessible(uuid, uuid) to authenticated;
+grant execute on function private.accessible_courses(uuid), private.course_accessible(uuid, uuid) to authenticated;
 
 /** Section - Column privileges */
 -- Only the service's functions write progress; a learner reads their own rows (RLS above).

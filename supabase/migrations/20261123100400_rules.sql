@@ -125,8 +125,8 @@ declare
   v_completed bigint;
 begin
   select array_agg(c.id) into v_accessible
-  from public.courses c
-  where c.published and c.source = 'catalog' and private.course_accessible(p_learner_id, c.id);
+  from public.courses c join private.accessible_courses(p_learner_id) a on a = c.id
+  where c.source = 'catalog';
   select coalesce(sum(t.lessons), 0) into v_total
   from private.course_lesson_totals t where t.course_id = any (v_accessible);
   -- The learner's rows drive: two key lookups per completed lesson (LIMIT keeps the planner
@@ -193,8 +193,8 @@ begin
   return (
     with courses as (
       select private.course_rollup(p_learner_id, c.id) as rollup
-      from public.courses c
-      where c.theme_id = p_theme_id and private.course_accessible(p_learner_id, c.id)
+      from public.courses c join private.accessible_courses(p_learner_id) a on a = c.id
+      where c.theme_id = p_theme_id
     ),
     totals as (
       select

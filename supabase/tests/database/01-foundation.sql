@@ -31,7 +31,8 @@ select is(
   (select coalesce(array_agg(format('%s.%s', n.nspname, p.proname) order by n.nspname, p.proname), '{}')
    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname in ('public', 'private') and has_function_privilege('authenticated', p.oid, 'execute')),
-  array['private.course_accessible', 'private.is_admin', 'private.is_instructor', 'public.published_catalog'],
+  array['private.accessible_courses', 'private.course_accessible', 'private.is_admin', 'private.is_instructor',
+        'public.published_catalog'],
   'authenticated may execute only what policies use and the published catalog');
 select is_empty(
   $$select p.proname from pg_proc p where p.pronamespace = 'public'::regnamespace
