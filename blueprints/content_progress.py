@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from blueprints.endpoints import endpoint
+from blueprints.endpoints import endpoint, if_none_match
 from blueprints.identity import current_learner
 from schemas.offline_sync import ProgressSchema
 from schemas.progress import (
@@ -30,16 +30,20 @@ def update(body: dict, key):
 
 
 @bp.get("")
-@endpoint(query=ProgressQuerySchema, response=ProgressSchema, plain_404=True,
-          note="Without courseId: seed 004's list; with it, seed 000's document (404 with a null one).")
+@endpoint(query=ProgressQuerySchema, response=ProgressSchema, plain_404=True, conditional=True,
+          note="Without courseId: seed 004's list; with it, seed 000's document (404 with a null one), "
+               "with an ETag: sent back as If-None-Match, an unchanged document answers 304.")
 def all_progress(query: dict):
     """Everything the learner has progress in, containers rolled up (seed 004); with courseId,
     seed 000's document of that course."""
     learner = current_learner(query.get("userId"))
     if "courseId" not in query:
         return progress.all_progress(learner)
-    result = offline_sync.document(learner, str(query["courseId"]))
-    return result, 200 if result["progress"] else 404
+    result = offline_sync.document(learner, str(query["courseId"]), if_none_match())
+    etag = {"ETag": f'"{result["version"]}"'}
+    if result.get("notModified"):
+        return "", 304, etag
+    return {"progress": result["progress"]}, 200 if result["progress"] else 404, etag
 
 
 @bp.get("/content")

@@ -43,6 +43,7 @@ class Endpoint:
     exempt: bool = False  # from every rate limit
     note: str | None = None
     plain_404: bool = False  # a 404 answers the success shape with nulls (seed 000's GET)
+    conditional: bool = False  # answers with an ETag, and 304 to a matching If-None-Match
 
 
 def endpoint(**declared) -> Callable:
@@ -90,6 +91,12 @@ def idempotency_key() -> IdempotencyKey | None:
                                {"fields": {"Idempotency-Key": ["Invalid."]}})
     body = hashlib.sha256(request.get_data(cache=True)).hexdigest()
     return IdempotencyKey(key, f"{request.method} {request.path}?{request.query_string.decode()} {body}")
+
+
+def if_none_match() -> str | None:
+    """The one entity tag of If-None-Match (the client sends back the ETag it was given)."""
+    tags = request.if_none_match
+    return next(iter(tags), None) if tags else None
 
 
 def _well_formed(key: str) -> bool:

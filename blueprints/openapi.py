@@ -107,6 +107,11 @@ def operation(view, rule, declared: Endpoint) -> dict:
     ]
     if declared.query is not None:
         parameters.append({"in": "query", "schema": declared.query})
+    if declared.conditional:
+        responses["304"] = {"description": "Not modified since the ETag sent as If-None-Match",
+                            "headers": {"ETag": {"schema": {"type": "string"}}}}
+        parameters.append({"in": "header", "name": "If-None-Match", "required": False,
+                           "description": "The ETag of the copy the caller has.", "schema": {"type": "string"}})
     if declared.idempotent:
         parameters.append({"in": "header", "name": "Idempotency-Key", "required": False,
                            "description": "Retries with the same key replay the first answer (24 h).",

@@ -33,10 +33,6 @@ class ProgressDocumentSchema(Schema):
         most = current_app.config["MAX_LESSONS_PER_SAVE"]
         if len(ids) > most:
             raise ValidationError(f"At most {most} lessons per save.", "completedLessonIds")
-        ceiling = current_app.config["MAX_SECONDS_PER_LESSON"]
-        absurd = sorted(k for k, v in data.get("lessonTimes", {}).items() if v > ceiling)
-        if absurd:
-            raise ValidationError(f"More than {ceiling} seconds for lessons {', '.join(absurd)}.", "lessonTimes")
 
 
 class SaveSchema(LearnerQuerySchema):
@@ -65,9 +61,20 @@ class DocumentSchema(Schema):
     updatedAt = fields.String(required=True, allow_none=True)
 
 
+class RejectedPartSchema(Schema):
+    """A part of a save that was not applied, and why; the rest of the save stands."""
+
+    lessonId = fields.String(required=True)
+    field = fields.String(required=True, validate=validate.OneOf(
+        ["completedLessonIds", "lessonTimes", "completedAt", "unmarkedAt", "lastLessonId"]))
+    reason = fields.String(required=True, validate=validate.OneOf(["unknown_lesson", "unpublished", "over_limit"]))
+
+
 class SaveResultSchema(Schema):
     progress = fields.Nested(DocumentSchema, required=True, allow_none=True)
-    ignoredLessonIds = fields.List(fields.String(), required=True)
+    rejected = fields.List(fields.Nested(RejectedPartSchema), required=True)
+    ignoredLessonIds = fields.List(fields.String(), required=True,
+                                   metadata={"description": "Every lesson id named in `rejected`."})
 
 
 class ProgressSchema(Schema):

@@ -25,12 +25,15 @@ def save(learner: Learner, save: dict, key: IdempotencyKey | None) -> dict:
         "save_progress_document", learner=learner, idempotency=key,
         course_id=str(save["courseId"]), progress=progress, client_updated_at=_iso(save.get("clientUpdatedAt")),
         device_id=save.get("deviceId"), history_days=current_app.config["HISTORY_RETENTION_DAYS"],
+        max_seconds=current_app.config["MAX_SECONDS_PER_LESSON"],
     )
 
 
-def document(learner: Learner, course_id: str) -> dict:
-    """`{"progress": {...}}`, or `{"progress": None}` when nothing is stored."""
-    return rpc("get_progress_document", learner_id=learner.id, course_id=course_id, read_only=True)
+def document(learner: Learner, course_id: str, known_version: str | None = None) -> dict:
+    """`{"version", "progress"}` (progress None when nothing is stored), or `{"version",
+    "notModified": True}` when the caller already has that version."""
+    return rpc("get_progress_document", learner_id=learner.id, course_id=course_id,
+               known_version=known_version, read_only=True)
 
 
 def documents(learner: Learner) -> dict:

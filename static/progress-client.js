@@ -2,17 +2,32 @@
 // first and syncs it with the learner-progress API in the background.
 //
 //   import { createProgressClient } from "/static/progress-client.js";
-//   const progress = createProgressClient({ courseId });
+//   const progress = createProgressClient({ courseId });            // baseUrl: "https://api..." from another origin
 //   progress.onChange((state) => render(state));
+//   progress.onRejected((parts) => tell(parts));                     // [{lessonId, field, reason}]
 //   progress.markComplete(lessonId); progress.unmark(lessonId); progress.addTime(lessonId, 30);
-//   progress.progress()  // {completedLessonIds, lessonTimes, timeSpentSeconds, lastLessonId, pending}
+//   progress.progress()  // {completedLessonIds, lessonTimes, timeSpentSeconds, lastLessonId, pending, rejected}
+//   progress.acknowledge()                                           // the page has told the learner
+//   progress.signIn(accessToken)                                     // claim into a Supabase account
 //
 // Everything is kept in localStorage (the anonymous learner id and token, this device's id and
 // every unsynced change), so changes made offline survive a reload and are sent once online.
 // Saves carry per-lesson completion and unmark times and this device's own time counters, so the
 // server's merge converges whatever order devices sync in.
+//
+// The rule: a learner's change leaves this device only when the server confirmed it applied it,
+// or named it as rejected. A save's answer names each part it did not apply (`rejected`: an
+// unknown or unpublished lesson, time over a limit); a save refused whole (a 4xx that retrying
+// cannot mend) rejects every part it carried, with the error's code. Rejected parts are reported
+// to `onRejected` and kept in localStorage, in `progress().rejected`, until the page calls
+// `acknowledge()`. Everything else (no network, 5xx, 429, 409 request in progress, an expired
+// token) is retried with backoff, and nothing is dropped.
+//
+// Other devices' changes arrive by polling: every `pollIntervalMs` a conditional read
+// (If-None-Match) costs one small request, answered 304 while nothing changed.
 
 const KEY = "learner-progress";
+const TRANSIENT = new Set([401, 408, 425, 429]);
 
 function uuid() {
   if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -26,6 +41,7 @@ export function createProgressClient({
   storage = globalThis.localStorage,
   fetchImpl = (...args) => globalThis.fetch(...args),
   syncIntervalMs = 10000,
+  pollIntervalMs = 5000,
   maxBackoffMs = 60000,
 } = {}) {
   if (!courseId) throw new Error("createProgressClient needs a courseId");
@@ -36,19 +52,23 @@ export function createProgressClient({
   };
   const store = (name, value) => storage.setItem(`${KEY}.${name}`, JSON.stringify(value));
 
-  const identity = load("identity", { learnerId: uuid(), token: null });
+  // token: the anonymous learner's; accountToken, once signed in: every request uses it instead.
+  const identity = load("identity", { learnerId: uuid(), token: null, accountToken: null });
   store("identity", identity);
   const deviceId = load("device", uuid());
   store("device", deviceId);
 
-  // Local state of this course: events not yet acknowledged, this device's counters, and the
-  // last document the server returned.
+  // Local state of this course: changes not yet acknowledged, this device's counters, the last
+  // document the server returned (and its ETag), and the parts the server rejected.
   const docName = `course.${courseId}`;
-  const state = load(docName, {
+  const state = {
     completedAt: {}, unmarkedAt: {}, times: {}, syncedTimes: {},
-    lastLessonId: null, lastLessonAt: null, server: null, revision: 0, syncedRevision: 0,
-  });
+    lastLessonId: null, lastLessonAt: null, server: null, etag: null, revision: 0, syncedRevision: 0,
+    rejected: [],
+    ...load(docName, {}),
+  };
   const listeners = new Set();
+  const rejectionListeners = new Set();
   let backoff = 1000;
   let timer = null;
   let inFlight = null;
@@ -79,18 +99,22 @@ export function createProgressClient({
       timeSpentSeconds: Object.values(lessonTimes).reduce((a, b) => a + b, 0),
       lastLessonId: state.lastLessonId ?? state.server?.lastLessonId ?? null,
       pending: state.revision !== state.syncedRevision,
+      rejected: state.rejected.map((part) => ({ ...part })),
       online: globalThis.navigator?.onLine ?? true,
     };
   }
 
-  async function request(method, path, body) {
-    if (!identity.token) await register();
-    const response = await fetchImpl(`${baseUrl}${path}`, {
+  async function request(method, path, body, headers = {}) {
+    if (!identity.accountToken && !identity.token) await register();
+    return fetchImpl(`${baseUrl}${path}`, {
       method,
-      headers: { "Content-Type": "application/json", Authorization: `Bearer ${identity.token}` },
+      headers: {
+        "Content-Type": "application/json",
+        Authorization: `Bearer ${identity.accountToken ?? identity.token}`,
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return response;
   }
 
   async function register() {
@@ -110,43 +134,106 @@ export function createProgressClient({
     store("identity", identity);
   }
 
+  // Whether a failed save may succeed later unchanged (then nothing is dropped and it is retried).
+  function transient(response, body) {
+    if (response.status >= 500 || TRANSIENT.has(response.status)) return body?.code !== "account_deleted";
+    return response.status === 409 && body?.code === "request_in_progress";
+  }
+
+  // This learner was claimed into an account: by another tab of this browser (its account token
+  // is in localStorage: go on as the account), or elsewhere (nothing can be written here).
+  function switchToClaimingAccount() {
+    const stored = load("identity", identity);
+    if (!stored.accountToken) return false;
+    Object.assign(identity, stored);
+    return true;
+  }
+
+  function reject(parts) {
+    if (!parts.length) return;
+    state.rejected.push(...parts.map((part) => ({ ...part, at: now() })));
+    rejectionListeners.forEach((fn) => fn(parts));
+  }
+
+  // Moves the parts of what was sent that the server did not apply into `state.rejected`, and
+  // forgets what it applied (unless it changed again while the save was in flight).
+  function settle(sent, rejectedParts) {
+    const rejected = new Set(rejectedParts.map((part) => `${part.field}:${part.lessonId}`));
+    const refused = (field, lesson) => rejected.has(`${field}:${lesson}`)
+      || (field === "completedAt" && rejected.has(`completedLessonIds:${lesson}`));
+    for (const [field, pending] of [["completedAt", state.completedAt], ["unmarkedAt", state.unmarkedAt]]) {
+      for (const [lesson, at] of Object.entries(sent[field])) {
+        if (pending[lesson] === at) delete pending[lesson];
+      }
+    }
+    for (const [lesson, seconds] of Object.entries(sent.times)) {
+      if (refused("lessonTimes", lesson)) {
+        delete state.times[lesson];
+        delete state.syncedTimes[lesson];
+      } else {
+        state.syncedTimes[lesson] = seconds;
+      }
+    }
+    if (refused("lastLessonId", sent.lastLessonId) && state.lastLessonId === sent.lastLessonId) state.lastLessonId = null;
+    reject(rejectedParts.map((part) => ({
+      ...part,
+      ...(part.field === "lessonTimes" ? { seconds: sent.times[part.lessonId] } : {}),
+    })));
+  }
+
+  // Every part a save carried, as rejected parts with one reason (a save refused whole).
+  function everyPart(sent, reason) {
+    const parts = [
+      ...Object.keys(sent.completedAt).map((lessonId) => ({ lessonId, field: "completedLessonIds", reason })),
+      ...Object.keys(sent.unmarkedAt).map((lessonId) => ({ lessonId, field: "unmarkedAt", reason })),
+      ...Object.entries(sent.times)
+        .filter(([lesson, seconds]) => seconds !== (state.syncedTimes[lesson] ?? 0))
+        .map(([lessonId]) => ({ lessonId, field: "lessonTimes", reason })),
+    ];
+    if (sent.lastLessonId) parts.push({ lessonId: sent.lastLessonId, field: "lastLessonId", reason });
+    return parts;
+  }
+
   async function sync() {
     if (inFlight) return inFlight;
     if (state.revision === state.syncedRevision) return view();
     const revision = state.revision;
-    const times = { ...state.times };
-    const sentCompleted = { ...state.completedAt };
-    const sentUnmarked = { ...state.unmarkedAt };
+    const sent = {
+      times: { ...state.times },
+      completedAt: { ...state.completedAt },
+      unmarkedAt: { ...state.unmarkedAt },
+      lastLessonId: state.lastLessonId,
+    };
     const payload = {
       courseId,
       deviceId,
       clientUpdatedAt: state.lastLessonAt ?? now(),
       progress: {
         version: 2,
-        completedLessonIds: Object.keys(sentCompleted),
-        completedAt: sentCompleted,
-        unmarkedAt: sentUnmarked,
-        lessonTimes: times,
-        lastLessonId: state.lastLessonId,
+        completedLessonIds: Object.keys(sent.completedAt),
+        completedAt: sent.completedAt,
+        unmarkedAt: sent.unmarkedAt,
+        lessonTimes: sent.times,
+        lastLessonId: sent.lastLessonId,
       },
     };
     inFlight = (async () => {
       try {
         const response = await request("POST", "/api/progress/save", payload);
-        if (response.status >= 500 || response.status === 429 || response.status === 401) {
-          if (response.status === 401) identity.token = null;
+        const body = await response.json().catch(() => null);
+        if (response.status === 401 && !identity.accountToken) identity.token = null;  // expired: register again
+        if (response.status === 409 && body?.code === "learner_claimed") {
+          if (switchToClaimingAccount()) throw new Error("claimed: going on as the account");
+          settle(sent, everyPart(sent, "learner_claimed"));
+        } else if (transient(response, body)) {
           throw new Error(`save failed: ${response.status}`);
-        }
-        const body = await response.json();
-        if (response.ok) state.server = body.progress;
-        // Merged by the server (or refused for good: a 4xx does not get better by retrying):
-        // forget what was sent, unless it changed while the save was in flight.
-        state.syncedTimes = times;
-        for (const [lesson, at] of Object.entries(sentCompleted)) {
-          if (state.completedAt[lesson] === at) delete state.completedAt[lesson];
-        }
-        for (const [lesson, at] of Object.entries(sentUnmarked)) {
-          if (state.unmarkedAt[lesson] === at) delete state.unmarkedAt[lesson];
+        } else if (response.ok) {
+          state.server = body.progress;
+          state.etag = null;  // the saved document is newer than any copy read before
+          settle(sent, body.rejected ?? []);
+        } else {
+          // Refused whole (malformed, a course gone, not allowed): kept, reported, not retried.
+          settle(sent, everyPart(sent, body?.code ?? `http_${response.status}`));
         }
         if (state.revision === revision) state.syncedRevision = revision;
         backoff = 1000;
@@ -169,17 +256,27 @@ export function createProgressClient({
     timer = setTimeout(() => sync().catch(() => {}), delay);
   }
 
+  // The server's document, read conditionally: 304 while nothing changed since the last read.
   async function hydrate() {
-    const response = await request("GET", `/api/progress?courseId=${encodeURIComponent(courseId)}`);
+    const headers = state.etag ? { "If-None-Match": state.etag } : {};
+    const response = await request("GET", `/api/progress?courseId=${encodeURIComponent(courseId)}`, undefined, headers);
+    if (response.status === 401) identity.token = null;
     if (response.ok || response.status === 404) {
       state.server = (await response.json()).progress;
+      state.etag = response.headers.get("ETag");
       save();
     }
     return view();
   }
 
+  async function poll() {
+    if (inFlight || state.revision !== state.syncedRevision) return;
+    await hydrate();
+  }
+
   globalThis.addEventListener?.("online", () => sync().catch(() => {}));
-  const interval = setInterval(() => sync().catch(() => {}), syncIntervalMs);
+  const syncing = setInterval(() => sync().catch(() => {}), syncIntervalMs);
+  const polling = setInterval(() => poll().catch(() => {}), pollIntervalMs);
   hydrate().catch(() => {}).finally(() => schedule(0));
 
   return {
@@ -198,10 +295,35 @@ export function createProgressClient({
     },
     progress: view,
     onChange(listener) { listeners.add(listener); return () => listeners.delete(listener); },
+    onRejected(listener) { rejectionListeners.add(listener); return () => rejectionListeners.delete(listener); },
+    // The page has shown these rejected parts to the learner (all of them when none are given).
+    acknowledge(parts = null) {
+      const done = parts && new Set(parts.map((part) => `${part.field}:${part.lessonId}:${part.at}`));
+      state.rejected = done ? state.rejected.filter((part) => !done.has(`${part.field}:${part.lessonId}:${part.at}`)) : [];
+      save();
+    },
+    // Claims this browser's anonymous progress into a Supabase account and goes on as the account:
+    // what is queued here is then sent as the account's.
+    async signIn(accessToken) {
+      if (identity.token) {
+        const response = await fetchImpl(`${baseUrl}/api/progress/claim`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Authorization: `Bearer ${accessToken}` },
+          body: JSON.stringify({ userId: identity.learnerId, token: identity.token }),
+        });
+        const body = await response.json().catch(() => null);
+        if (!response.ok && body?.code !== "already_claimed") throw new Error(`claim failed: ${response.status}`);
+      }
+      identity.accountToken = accessToken;
+      store("identity", identity);
+      state.etag = null;
+      schedule(0);
+      return hydrate();
+    },
     sync,
     hydrate,
-    stop() { clearInterval(interval); clearTimeout(timer); },
+    stop() { clearInterval(syncing); clearInterval(polling); clearTimeout(timer); },
     get learnerId() { return identity.learnerId; },
-    get token() { return identity.token; },
+    get token() { return identity.accountToken ?? identity.token; },
   };
 }

@@ -141,3 +141,102 @@ def test_two_browsers_of_one_learner_converge(browser, server, course):
     assert checked(laptop_page) == checked(phone_page) == {a, b, c}
     laptop.close()
     phone.close()
+
+
+# ----- sync never loses a learner's work ---------------------------------------------------------
+def rejected_parts(page) -> set[tuple[str, str, str]]:
+    parts = page.evaluate("window.progressClient.progress().rejected")
+    return {(p["lessonId"], p["field"], p["reason"]) for p in parts}
+
+
+def test_a_save_naming_a_lesson_unpublished_since_keeps_the_rest_and_reports_it(browser, server, course, db):
+    context = browser.new_context()
+    page = open_course(context, server, course)
+    good, draft = course.lessons(0)[:2]
+    context.set_offline(True)
+    page.check(f"input[data-lesson='{good}']")
+    page.check(f"input[data-lesson='{draft}']")
+    page.evaluate(f"window.progressClient.addTime('{good}', 30); window.progressClient.addTime('{draft}', 12)")
+    db.execute("update lessons set published = false where id = %s", (draft,))
+
+    context.set_offline(False)
+    page.evaluate("window.progressClient.sync()")
+    wait_synced(page)
+    stored = server_document(server, page, course)
+    assert stored["completedLessonIds"] == [good] and stored["lessonTimes"] == {good: 30}
+    assert {(draft, "completedLessonIds", "unpublished"), (draft, "lessonTimes", "unpublished")} <= rejected_parts(page)
+    assert page.is_visible("#rejected") and page.locator(f"[data-rejected='{draft}']").count() >= 2
+
+    page.reload()  # reported, and kept on the device until the page acknowledges it
+    page.wait_for_function("window.progressClient")
+    assert (draft, "completedLessonIds", "unpublished") in rejected_parts(page)
+    assert good in checked(page)
+    page.click("#acknowledge")
+    page.reload()
+    page.wait_for_function("window.progressClient")
+    assert rejected_parts(page) == set() and not page.is_visible("#rejected")
+    context.close()
+
+
+def test_a_save_refused_whole_keeps_every_change_and_a_failing_server_loses_none(browser, server, course):
+    context = browser.new_context()
+    page = open_course(context, server, course)
+    first, second = course.lessons(0)[:2]
+
+    # 503s are retried, never dropped.
+    context.route("**/api/progress/save", lambda route: route.fulfill(
+        status=503, content_type="application/json", body='{"error": "busy", "code": "unavailable"}'))
+    page.check(f"input[data-lesson='{first}']")
+    page.wait_for_timeout(1500)
+    assert page.evaluate("window.progressClient.progress().pending") is True
+    assert rejected_parts(page) == set()
+
+    # A 404 (the course is gone) does not get better by retrying: every change is reported and kept.
+    context.unroute("**/api/progress/save")
+    context.route("**/api/progress/save", lambda route: route.fulfill(
+        status=404, content_type="application/json", body='{"error": "Course not found.", "code": "course_not_found"}'))
+    page.check(f"input[data-lesson='{second}']")
+    page.evaluate("window.progressClient.sync()")
+    wait_synced(page)
+    assert {(first, "completedLessonIds", "course_not_found"),
+            (second, "completedLessonIds", "course_not_found")} <= rejected_parts(page)
+    page.reload()
+    page.wait_for_function("window.progressClient")
+    assert (second, "completedLessonIds", "course_not_found") in rejected_parts(page)
+    context.close()
+
+
+def test_an_idle_page_shows_another_devices_change_within_ten_seconds(browser, server, course):
+    laptop = browser.new_context()
+    laptop_page = open_course(laptop, server, course)
+    identity = laptop_page.evaluate("localStorage.getItem('learner-progress.identity')")
+    phone = browser.new_context()
+    phone.add_init_script(f"localStorage.setItem('learner-progress.identity', {identity!r})")
+    idle = open_course(phone, server, course)
+    lesson = course.lessons(1)[0]
+    laptop_page.check(f"input[data-lesson='{lesson}']")
+    wait_synced(laptop_page)
+    idle.wait_for_function(f"document.querySelector(\"input[data-lesson='{lesson}']\").checked", timeout=10_000)
+    laptop.close()
+    phone.close()
+
+
+def test_signing_in_claims_and_sends_what_is_queued_as_the_account(browser, server, course, db):
+    from tests.test_platform import make_account
+
+    account = make_account(db)
+    token = account["headers"]["Authorization"].split()[1]
+    context = browser.new_context()
+    page = open_course(context, server, course)
+    synced, queued = course.lessons(0)[:2]
+    page.check(f"input[data-lesson='{synced}']")
+    wait_synced(page)
+    context.route("**/api/progress/save", lambda route: route.abort())
+    page.check(f"input[data-lesson='{queued}']")
+    page.evaluate(f"window.progressClient.signIn('{token}')")
+    context.unroute("**/api/progress/save")
+    page.evaluate("window.progressClient.sync()")
+    wait_synced(page)
+    stored = httpx.get(f"{server}/api/progress?courseId={course.course_id}", headers=account["headers"]).json()
+    assert stored["progress"]["completedLessonIds"] == [synced, queued]
+    context.close()

@@ -44,8 +44,11 @@ begin
 end;
 $$;
 
--- Every lesson id a payload names that is not a lesson of the course, as 400 details.
-create or replace function private.unknown_lesson_fields(p_course_id uuid, p_progress jsonb)
+-- Each lesson a saved document names, sorted: a lesson of this course that counts is kept; any
+-- other is rejected with its reason (unknown_lesson: not a lesson of this course; unpublished:
+-- not published now; over_limit: more seconds than p_max_seconds). Returns the document with
+-- what is kept, and the rejections, so that a save applies every part it can and names the rest.
+create or replace function private.sort_named_lessons(p_course_id uuid, p_progress jsonb, p_max_seconds integer)
 returns jsonb
 language plpgsql
 stable
@@ -54,23 +57,40 @@ as $$
 begin
   return (
     with named as (
-      select 'completedLessonIds' as field, value #>> '{}' as id
-        from jsonb_array_elements(coalesce(p_progress -> 'completedLessonIds', '[]'))
-      union all select 'lessonTimes', key from jsonb_each(coalesce(p_progress -> 'lessonTimes', '{}'))
-      union all select 'completedAt', key from jsonb_each(coalesce(p_progress -> 'completedAt', '{}'))
-      union all select 'unmarkedAt', key from jsonb_each(coalesce(p_progress -> 'unmarkedAt', '{}'))
-      union all select 'lastLessonId', p_progress ->> 'lastLessonId' where p_progress ->> 'lastLessonId' is not null
+      select field, id, value,
+             case when id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then id::uuid end as lesson_id
+      from (
+        select 'completedLessonIds' as field, value #>> '{}' as id, value
+          from jsonb_array_elements(coalesce(p_progress -> 'completedLessonIds', '[]'))
+        union all select 'lessonTimes', key, value from jsonb_each(coalesce(p_progress -> 'lessonTimes', '{}'))
+        union all select 'completedAt', key, value from jsonb_each(coalesce(p_progress -> 'completedAt', '{}'))
+        union all select 'unmarkedAt', key, value from jsonb_each(coalesce(p_progress -> 'unmarkedAt', '{}'))
+        union all select 'lastLessonId', p_progress ->> 'lastLessonId', p_progress -> 'lastLessonId'
+          where p_progress ->> 'lastLessonId' is not null
+      ) fields
     ),
-    unknown as (
-      select field, id from named
-      where case when id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                 then not exists (select 1 from public.lesson_catalog lc
-                                  where lc.lesson_id = id::uuid and lc.course_id = p_course_id)
-                 else true end
+    sorted as (
+      select n.field, n.id, n.value,
+             case when lc.lesson_id is null then 'unknown_lesson'
+                  when not lc.counts then 'unpublished'
+                  when n.field = 'lessonTimes' and (n.value #>> '{}')::numeric > p_max_seconds then 'over_limit' end as reason
+      from named n
+      left join public.lesson_catalog lc on lc.lesson_id = n.lesson_id and lc.course_id = p_course_id
     )
-    select coalesce(jsonb_object_agg(field, messages), '{}')
-    from (select field, jsonb_agg(format('Not a lesson of this course: %s', id) order by id) as messages
-          from unknown group by field) f);
+    select jsonb_build_object(
+      'accepted', p_progress || jsonb_build_object(
+        'completedLessonIds', coalesce((select jsonb_agg(value) from sorted
+                                        where field = 'completedLessonIds' and reason is null), '[]'),
+        'lessonTimes', coalesce((select jsonb_object_agg(id, value) from sorted
+                                 where field = 'lessonTimes' and reason is null), '{}'),
+        'completedAt', coalesce((select jsonb_object_agg(id, value) from sorted
+                                 where field = 'completedAt' and reason is null), '{}'),
+        'unmarkedAt', coalesce((select jsonb_object_agg(id, value) from sorted
+                                where field = 'unmarkedAt' and reason is null), '{}'),
+        'lastLessonId', coalesce((select value from sorted where field = 'lastLessonId' and reason is null), 'null')),
+      'rejected', coalesce((select jsonb_agg(jsonb_build_object('lessonId', id, 'field', field, 'reason', reason)
+                                             order by field, id)
+                            from sorted where reason is not null), '[]')));
 end;
 $$;
 
@@ -113,16 +133,15 @@ begin atomic
   select * from jsonb_to_recordset(p_rows) as r(lesson_id uuid, completed_at timestamptz, unmarked_at timestamptz, seconds integer);
 end;
 
--- Merge one saved document into the learner's rows. Shared by save and claim.
--- Returns the lesson ids it ignored because they are no longer published.
+-- Merge one saved document (its lessons already sorted: all of this course, all counting) into the
+-- learner's rows.
 create or replace function private.merge_document(
   p_learner_id uuid, p_course_id uuid, p_progress jsonb, p_clock timestamptz, p_device_id text)
-returns jsonb
+returns void
 language plpgsql
 set search_path = ''
 as $$
 declare
-  v_ignored jsonb;
   v_incoming jsonb;  -- each lesson the document names, once: rows for private.incoming_lessons
 begin
   -- (A jsonb value, not a temporary table: creating one per save rewrote the system catalogs
@@ -147,19 +166,12 @@ begin
     group by id::uuid
   ) grouped;
 
-  -- Completions of lessons that stopped counting (unpublished) are not recorded; time is.
-  select coalesce(jsonb_agg(i.lesson_id order by i.lesson_id), '[]') into v_ignored
-  from private.incoming_lessons(v_incoming) i
-  join public.lesson_catalog lc on lc.lesson_id = i.lesson_id
-  where not lc.counts and i.completed_at is not null;
-
   perform private.merge_lesson_progress(coalesce(jsonb_agg(
     jsonb_strip_nulls(jsonb_build_object(
       'learner_id', p_learner_id, 'lesson_id', i.lesson_id,
       'completion_clock', i.completed_at, 'first_completed_at', i.completed_at,
       'unmark_clock', i.unmarked_at, 'last_accessed_at', p_clock))), '[]'))
-  from private.incoming_lessons(v_incoming) i
-  where i.completed_at is null or not (v_ignored @> to_jsonb(i.lesson_id));
+  from private.incoming_lessons(v_incoming) i;
 
   perform private.record_device_time(p_learner_id, private.bound_device_time(p_learner_id,
     coalesce(jsonb_agg(jsonb_build_object('lesson_id', i.lesson_id, 'device_id', p_device_id, 'seconds', i.seconds)), '[]')))
@@ -169,17 +181,18 @@ begin
   perform private.merge_last_lesson(p_learner_id, p_course_id, (p_progress ->> 'lastLessonId')::uuid, p_clock);
   update public.course_documents set updated_at = now()
   where learner_id = p_learner_id and course_id = p_course_id;
-  return v_ignored;
 end;
 $$;
 
 /** Section - Public functions */
 
--- POST /api/progress/save: merge, record in the history, answer with the merged document.
+-- POST /api/progress/save: merge every part it can, record in the history, answer with the merged
+-- document and each part it did not apply, with the reason. Only a malformed document (the
+-- service's 400) is refused whole.
 create or replace function public.save_progress_document(
   p_learner_id uuid, p_learner_kind text, p_course_id uuid, p_progress jsonb,
   p_client_updated_at timestamptz default null, p_device_id text default null,
-  p_history_days integer default 90)
+  p_history_days integer default 90, p_max_seconds integer default 86400)
 returns jsonb
 language plpgsql
 security definer
@@ -187,19 +200,12 @@ set search_path = ''
 set client_min_messages = warning
 as $$
 declare
-  v_unknown jsonb;
+  v_sorted jsonb;
   v_before jsonb;
   v_after jsonb;
-  v_ignored jsonb;
   v_clock timestamptz := private.client_clock(p_client_updated_at::text);
   v_device text := coalesce(p_device_id, 'default');
 begin
-  perform private.require_course_access(null, p_course_id);
-  v_unknown := private.unknown_lesson_fields(p_course_id, p_progress);
-  if v_unknown <> '{}' then
-    perform private.fail(400, 'unknown_lessons', 'The progress names lessons this course does not have.',
-      jsonb_build_object('fields', jsonb_build_object('progress', v_unknown)));
-  end if;
   perform private.require_course_access(p_learner_id, p_course_id);
   perform private.ensure_learner(p_learner_id, p_learner_kind);
   insert into public.enrollments (learner_id, course_id, source) values (p_learner_id, p_course_id, 'progress')
@@ -212,8 +218,9 @@ begin
   perform 1 from public.course_documents
   where learner_id = p_learner_id and course_id = p_course_id for update;
 
+  v_sorted := private.sort_named_lessons(p_course_id, p_progress, p_max_seconds);
   v_before := private.progress_document(p_learner_id, p_course_id);
-  v_ignored := private.merge_document(p_learner_id, p_course_id, p_progress, v_clock, v_device);
+  perform private.merge_document(p_learner_id, p_course_id, v_sorted -> 'accepted', v_clock, v_device);
   v_after := private.progress_document(p_learner_id, p_course_id);
   perform private.after_progress(p_learner_id, p_course_id);
 
@@ -224,21 +231,50 @@ begin
   delete from public.progress_history
   where learner_id = p_learner_id and created_at < now() - make_interval(days => p_history_days);
 
-  return jsonb_build_object('progress', v_after, 'ignoredLessonIds', v_ignored);
+  return jsonb_build_object(
+    'progress', v_after,
+    'rejected', v_sorted -> 'rejected',
+    'ignoredLessonIds', (select coalesce(jsonb_agg(distinct r ->> 'lessonId'), '[]')
+                         from jsonb_array_elements(v_sorted -> 'rejected') r));
 end;
 $$;
-select private.accepts_idempotency_key('public.save_progress_document(uuid, text, uuid, jsonb, timestamptz, text, integer)');
+select private.accepts_idempotency_key('public.save_progress_document(uuid, text, uuid, jsonb, timestamptz, text, integer, integer)');
 
-create or replace function public.get_progress_document(p_learner_id uuid, p_course_id uuid)
+-- The document's version: it changes with every change of the learner's rows of the course (any
+-- contract's) and of its last lesson, and costs a few key lookups, not a document.
+create or replace function private.document_version(p_learner_id uuid, p_course_id uuid)
+returns text
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  return (
+    select md5(concat_ws('/', count(*), max(lp.updated_at),
+      (select d.updated_at from public.course_documents d where d.learner_id = p_learner_id and d.course_id = p_course_id)))
+    from public.lesson_progress lp
+    join public.lessons l on l.id = lp.lesson_id
+    join public.modules m on m.id = l.module_id
+    where lp.learner_id = p_learner_id and m.course_id = p_course_id);
+end;
+$$;
+
+-- GET /api/progress?courseId=: the document and its version; a caller that already has this
+-- version (If-None-Match) gets `notModified` instead, so that a polling page costs little.
+create or replace function public.get_progress_document(p_learner_id uuid, p_course_id uuid, p_known_version text default null)
 returns jsonb
 language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
+declare
+  v_version text := private.document_version(p_learner_id, p_course_id);
 begin
-  return (
-    select jsonb_build_object('progress', private.progress_document(p_learner_id, p_course_id)));
+  if v_version = p_known_version then
+    return jsonb_build_object('version', v_version, 'notModified', true);
+  end if;
+  return jsonb_build_object('version', v_version, 'progress', private.progress_document(p_learner_id, p_course_id));
 end;
 $$;
 

@@ -33,11 +33,12 @@ select is(
 
 select is((select count(*)::int from public.progress_history where learner_id = '55555555-5555-4555-8555-555555555555'), 4,
   'every save is in the history');
-select throws_ok($$select public.save_progress_document('44444444-4444-4444-8444-444444444444', 'browser',
-  'c4000000-0000-4000-8000-000000000001', '{"completedLessonIds": ["nope"]}')$$, 'PT400', null,
-  'an unknown lesson is refused');
-select is((select count(*)::int from public.progress_history where learner_id = '44444444-4444-4444-8444-444444444444'), 2,
-  'a refused save writes nothing');
+select is(public.save_progress_document('44444444-4444-4444-8444-444444444444', 'browser',
+  'c4000000-0000-4000-8000-000000000001', '{"completedLessonIds": ["nope", "e4000000-0000-4000-8000-000000000002"]}') -> 'rejected',
+  '[{"field": "completedLessonIds", "reason": "unknown_lesson", "lessonId": "nope"}]'::jsonb,
+  'an unknown lesson is named as rejected');
+select is(public.get_progress_document('44444444-4444-4444-8444-444444444444', 'c4000000-0000-4000-8000-000000000001') -> 'progress' -> 'completedLessonIds',
+  '["e4000000-0000-4000-8000-000000000002"]'::jsonb, 'and the rest of that save stands');
 
 -- Claim: the anonymous learner's rows move into the account, once.
 insert into auth.users (id, aud, role, email) values
@@ -48,7 +49,7 @@ select is((public.get_progress_document('66666666-6666-4666-8666-666666666666', 
   100, 'the claimed time is the account''s');
 select throws_ok($$select public.claim_browser_learner('66666666-6666-4666-8666-666666666666', '44444444-4444-4444-8444-444444444444')$$,
   'PT409', null, 'a second claim is refused');
-select ok(not has_function_privilege('authenticated', 'public.save_progress_document(uuid, text, uuid, jsonb, timestamptz, text, integer)', 'execute'),
+select ok(not has_function_privilege('authenticated', 'public.save_progress_document(uuid, text, uuid, jsonb, timestamptz, text, integer, integer)', 'execute'),
   'learners cannot call the merge with another learner''s id');
 
 select * from finish();
