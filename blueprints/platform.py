@@ -10,7 +10,7 @@ from blueprints.identity import current_learner
 from schemas.params import NOTIFICATION_ID, uuid_param
 from schemas.platform import (
     AchievementListSchema,
-    CourseCardSchema,
+    CourseAnswerSchema,
     CourseListingQuerySchema,
     CourseListSchema,
     CourseSchema,
@@ -42,21 +42,21 @@ def list_courses(query: dict):
 
 
 @bp.get("/courses/<course_id>")
-@endpoint(path=COURSE, response=CourseCardSchema, public=True)
+@endpoint(path=COURSE, response=CourseAnswerSchema, public=True)
 def course(course_id: str):
     """One published course with its instructor and lesson count."""
     return platform.course(course_id)
 
 
 @bp.post("/courses")
-@endpoint(body=CourseSchema, response=CourseCardSchema, status=201, **WRITE)
+@endpoint(body=CourseSchema, response=CourseAnswerSchema, status=201, **WRITE)
 def create_course(body: dict, key):
     """Create a course (instructors and admins; unpublished until isPublished)."""
     return platform.save_course(current_learner(), None, body, key), 201
 
 
 @bp.patch("/courses/<course_id>")
-@endpoint(path=COURSE, body=course_update_schema, body_optional=True, response=CourseCardSchema, **WRITE)
+@endpoint(path=COURSE, body=course_update_schema, body_optional=True, response=CourseAnswerSchema, **WRITE)
 def update_course(course_id: str, body: dict, key):
     """Edit a course: its instructor or an admin."""
     return platform.save_course(current_learner(), course_id, body, key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.errors import BadRequest, ServiceError, ValidationFailed
 
@@ -20,12 +20,18 @@ class StrictBoolean(fields.Boolean):
 
 
 class StrictFloat(fields.Float):
-    """A JSON number, not a string of digits."""
+    """A finite JSON number, not a string of digits."""
 
     def _validated(self, value):
         if isinstance(value, (str, bool)):
             raise self.make_error("invalid")
         return super()._validated(value)
+
+
+def seconds(most: int = 10 * 86_400, **options) -> StrictFloat:
+    """Seconds as players and timers report them: any finite number from 0 (fractions kept to
+    the millisecond by the database)."""
+    return StrictFloat(validate=validate.Range(min=0, max=most), **options)
 
 
 class ScoreWithinMax(Schema):

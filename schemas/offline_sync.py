@@ -9,6 +9,7 @@ import datetime as dt
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from schemas import StrictFloat
 from schemas.progress import ContentItemSchema, LearnerQuerySchema
 
 LESSON_ID = fields.String(validate=validate.Length(min=1, max=100))
@@ -18,9 +19,10 @@ class ProgressDocumentSchema(Schema):
     version = fields.Integer(strict=True, validate=validate.OneOf([1, 2]))
     completedLessonIds = fields.List(LESSON_ID)
     lastLessonId = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
-    lessonTimes = fields.Dict(keys=LESSON_ID, values=fields.Integer(strict=True, validate=validate.Range(min=0)))
+    # Over MAX_SECONDS_PER_LESSON, a lesson's time is named as rejected and the rest stands.
+    lessonTimes = fields.Dict(keys=LESSON_ID, values=StrictFloat(validate=validate.Range(min=0)))
     # Derived by the server from lessonTimes; accepted (and ignored) for seed clients.
-    timeSpentSeconds = fields.Integer(strict=True, validate=validate.Range(min=0))
+    timeSpentSeconds = StrictFloat(validate=validate.Range(min=0))
     completedAt = fields.Dict(keys=LESSON_ID, values=fields.AwareDateTime(default_timezone=dt.UTC))
     unmarkedAt = fields.Dict(keys=LESSON_ID, values=fields.AwareDateTime(default_timezone=dt.UTC))
     # Sent back by clients that save the document they were given.
@@ -55,8 +57,8 @@ class DocumentSchema(Schema):
     version = fields.Integer(required=True)
     completedLessonIds = fields.List(fields.String(), required=True)
     lastLessonId = fields.String(required=True, allow_none=True)
-    lessonTimes = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    timeSpentSeconds = fields.Integer(required=True)
+    lessonTimes = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+    timeSpentSeconds = fields.Float(required=True)
     completedAt = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     updatedAt = fields.String(required=True, allow_none=True)
 

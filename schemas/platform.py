@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas import ScoreWithinMax, StrictBoolean, StrictFloat
+from schemas import ScoreWithinMax, StrictBoolean, StrictFloat, seconds
 
 DIFFICULTIES = ["beginner", "intermediate", "advanced"]
 # The profile's rules, as the table's constraints state them (for writes through PostgREST too).
@@ -24,15 +24,17 @@ class CourseListingQuerySchema(Schema):
 
 
 class CourseSchema(Schema):
+    """A course as seed 001's front-end sends it: the course table's column names."""
+
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     slug = fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,99}$"))
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
-    thumbnailUrl = fields.Url(allow_none=True, validate=validate.Length(max=1000), **WEB_URL)
-    difficultyLevel = fields.String(validate=validate.OneOf(DIFFICULTIES))
-    estimatedDurationHours = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=10_000))
+    thumbnail_url = fields.Url(allow_none=True, validate=validate.Length(max=1000), **WEB_URL)
+    difficulty_level = fields.String(validate=validate.OneOf(DIFFICULTIES))
+    estimated_duration_hours = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=10_000))
     price = StrictFloat(validate=validate.Range(min=0, max=100_000))
-    isPremium = StrictBoolean()
-    isPublished = StrictBoolean()
+    is_premium = StrictBoolean()
+    is_published = StrictBoolean()
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=50)), validate=validate.Length(max=20))
     category = fields.String(allow_none=True, validate=validate.Length(max=100))
 
@@ -41,7 +43,7 @@ class LessonProgressSchema(Schema):
     lessonId = fields.UUID(required=True)
     courseId = fields.UUID()
     completionPercentage = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=100))
-    timeSpent = fields.Integer(strict=True, validate=validate.Range(min=0, max=10 * 86_400))
+    timeSpent = seconds()
     sectionProgress = fields.Dict()
 
 
@@ -70,33 +72,45 @@ course_update_schema = CourseSchema(partial=True)
 # ----- answers ----------------------------------------------------------------------------------
 class InstructorSchema(Schema):
     id = fields.UUID(required=True)
-    fullName = fields.String(required=True)
-    avatarUrl = fields.String(required=True, allow_none=True)
+    full_name = fields.String(required=True)
+    avatar_url = fields.String(required=True, allow_none=True)
 
 
-class CourseCardSchema(Schema):
+class LessonIdSchema(Schema):
+    id = fields.UUID(required=True)
+
+
+class CourseRowSchema(Schema):
+    """Seed 001's course row (its column names) with the instructor and lessons it embeds."""
+
     id = fields.UUID(required=True)
     slug = fields.String(required=True)
     title = fields.String(required=True)
     description = fields.String(required=True, allow_none=True)
-    thumbnailUrl = fields.String(required=True, allow_none=True)
-    difficultyLevel = fields.String(required=True, validate=validate.OneOf(DIFFICULTIES))
-    estimatedDurationHours = fields.Integer(required=True, allow_none=True)
+    thumbnail_url = fields.String(required=True, allow_none=True)
+    instructor_id = fields.UUID(required=True, allow_none=True)
+    difficulty_level = fields.String(required=True, validate=validate.OneOf(DIFFICULTIES))
+    estimated_duration_hours = fields.Integer(required=True, allow_none=True)
     price = fields.Float(required=True)
-    isPremium = fields.Boolean(required=True)
-    isPublished = fields.Boolean(required=True)
+    is_premium = fields.Boolean(required=True)
+    is_published = fields.Boolean(required=True)
     tags = fields.List(fields.String(), required=True)
     category = fields.String(required=True, allow_none=True)
-    enrollmentCount = fields.Integer(required=True)
-    averageRating = fields.Float(required=True)
-    ratingCount = fields.Integer(required=True)
-    createdAt = fields.String(required=True)
+    enrollment_count = fields.Integer(required=True)
+    average_rating = fields.Float(required=True)
+    rating_count = fields.Integer(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
     instructor = fields.Nested(InstructorSchema, required=True, allow_none=True)
-    lessonCount = fields.Integer(required=True)
+    lessons = fields.List(fields.Nested(LessonIdSchema), required=True)
+
+
+class CourseAnswerSchema(Schema):
+    course = fields.Nested(CourseRowSchema, required=True)
 
 
 class CourseListSchema(Schema):
-    courses = fields.List(fields.Nested(CourseCardSchema), required=True)
+    courses = fields.List(fields.Nested(CourseRowSchema), required=True)
     page = fields.Integer(required=True)
     perPage = fields.Integer(required=True)
     total = fields.Integer(required=True)
@@ -130,13 +144,18 @@ class AchievementListSchema(Schema):
 
 
 class LessonProgressRowSchema(Schema):
-    lessonId = fields.UUID(required=True)
-    courseId = fields.UUID(required=True)
-    completionPercentage = fields.Integer(required=True)
-    timeSpent = fields.Integer(required=True)
-    sectionProgress = fields.Dict(required=True)
-    completedAt = fields.String(required=True, allow_none=True)
-    lastAccessed = fields.String(required=True)
+    """Seed 001's lesson_progress row, by its column names."""
+
+    user_id = fields.UUID(required=True)
+    lesson_id = fields.UUID(required=True)
+    course_id = fields.UUID(required=True)
+    completion_percentage = fields.Integer(required=True)
+    time_spent_seconds = fields.Float(required=True)
+    section_progress = fields.Dict(required=True)
+    completed_at = fields.String(required=True, allow_none=True)
+    last_accessed = fields.String(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
 
 
 class CourseProgressSchema(Schema):

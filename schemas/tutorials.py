@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas import ScoreWithinMax, StrictBoolean
+from schemas import ScoreWithinMax, StrictBoolean, seconds
 from schemas.progress import LearnerQuerySchema
 
 KEY = validate.Length(min=1, max=255)
@@ -12,9 +12,9 @@ KEY = validate.Length(min=1, max=255)
 
 class ChapterSchema(LearnerQuerySchema):
     chapterId = fields.String(required=True, validate=KEY)
-    watchTime = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=10 * 86_400))
+    watchTime = seconds(required=True)
     completed = StrictBoolean(load_default=False)
-    lastPosition = fields.Integer(strict=True, validate=validate.Range(min=0, max=10 * 86_400))
+    lastPosition = seconds()
     totalChapters = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
 
 
@@ -34,9 +34,9 @@ class QuizSchema(LearnerQuerySchema, ScoreWithinMax):
 # ----- answers ----------------------------------------------------------------------------------
 class ChapterProgressSchema(Schema):
     chapterId = fields.String(required=True)
-    watchTime = fields.Integer(required=True)
+    watchTime = fields.Float(required=True)
     completed = fields.Boolean(required=True)
-    lastPosition = fields.Integer(required=True)
+    lastPosition = fields.Float(required=True)
 
 
 class QuizScoreSchema(Schema):
@@ -59,7 +59,7 @@ class TutorialStateSchema(Schema):
     certificateEligible = fields.Boolean(required=True)
     certificateEarned = fields.Boolean(required=True)
     certificateId = fields.UUID(required=True, allow_none=True)
-    totalWatchTime = fields.Integer(required=True)
+    totalWatchTime = fields.Float(required=True)
     lastWatchedAt = fields.String(required=True, allow_none=True)
 
 

@@ -24,12 +24,13 @@ def list_courses(query: dict) -> dict:
 
 
 def course(course_id: str) -> dict:
-    return rpc("course_detail", course_id=course_id, read_only=True)
+    """`{"course": row}`, as seed 001's course answers are shaped."""
+    return {"course": rpc("course_detail", course_id=course_id, read_only=True)}
 
 
 def save_course(actor: Learner, course_id: str | None, fields: dict, key: IdempotencyKey | None) -> dict:
     """Create (course_id None) or edit a course; instructors their own, admins any."""
-    return rpc("save_course", learner_id=actor.id, idempotency=key, course_id=course_id, fields=fields)
+    return {"course": rpc("save_course", learner_id=actor.id, idempotency=key, course_id=course_id, fields=fields)}
 
 
 def record_lesson_progress(learner: Learner, progress: dict, key: IdempotencyKey | None) -> dict:

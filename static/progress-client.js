@@ -288,7 +288,7 @@ export function createProgressClient({
     },
     addTime(lessonId, seconds) {
       if (!(seconds > 0)) return;
-      change(() => { state.times[lessonId] = (state.times[lessonId] ?? 0) + Math.round(seconds); });
+      change(() => { state.times[lessonId] = (state.times[lessonId] ?? 0) + Math.round(seconds * 1000) / 1000; });
     },
     open(lessonId) {
       change(() => { state.lastLessonId = lessonId; state.lastLessonAt = now(); });

@@ -51,10 +51,10 @@ def test_course_listing_filters_and_paginates(client, course):
     assert course.course_id in [c["id"] for c in everything["courses"]], "no filter lists every published course"
     listed = client.get("/api/courses?category=testing&difficulty=advanced").json
     assert [c["id"] for c in listed["courses"]] == [course.course_id]
-    assert listed["courses"][0]["lessonCount"] == 3 and listed["total"] == 1
+    assert len(listed["courses"][0]["lessons"]) == 3 and listed["total"] == 1
     assert client.get("/api/courses?search=Test%20cour&perPage=1").json["perPage"] == 1
     assert client.get("/api/courses?difficulty=expert").status_code == 400
-    assert client.get(f"/api/courses/{course.course_id}").json["title"] == "Test course"
+    assert client.get(f"/api/courses/{course.course_id}").json["course"]["title"] == "Test course"
     assert client.get(f"/api/courses/{uuid.uuid4()}").status_code == 404
 
 
@@ -63,13 +63,13 @@ def test_only_instructors_and_admins_manage_courses(client, db):
     body = {"title": "Rust for learners", "category": "systems", "tags": ["rust"], "price": 9.9}
     assert client.post("/api/courses", json=body, headers=student["headers"]).status_code == 403
     created = client.post("/api/courses", json=body, headers=teacher["headers"])
-    assert created.status_code == 201 and created.json["instructor"]["id"] == teacher["id"]
-    assert created.json["isPublished"] is False
-    course_id = created.json["id"]
+    assert created.status_code == 201 and created.json["course"]["instructor"]["id"] == teacher["id"]
+    assert created.json["course"]["is_published"] is False
+    course_id = created.json["course"]["id"]
     assert client.patch(f"/api/courses/{course_id}", json={"title": "Mine now"}, headers=other["headers"]).status_code == 403
-    published = client.patch(f"/api/courses/{course_id}", json={"isPublished": True}, headers=teacher["headers"])
-    assert published.json["isPublished"] is True
-    assert client.patch(f"/api/courses/{course_id}", json={"price": 0}, headers=admin["headers"]).json["price"] == 0
+    published = client.patch(f"/api/courses/{course_id}", json={"is_published": True}, headers=teacher["headers"])
+    assert published.json["course"]["is_published"] is True
+    assert client.patch(f"/api/courses/{course_id}", json={"price": 0}, headers=admin["headers"]).json["course"]["price"] == 0
     assert client.post("/api/courses", json={"title": ""}, headers=teacher["headers"]).status_code == 400
     assert client.post("/api/courses", json=body).status_code == 401
 
@@ -81,12 +81,12 @@ def test_lesson_progress_upserts_rolls_up_and_awards_once(client, db, course):
         "lessonId": first, "courseId": course.course_id, "completionPercentage": 40, "timeSpent": 120,
         "sectionProgress": {"intro": True}})
     assert response.status_code == 200
-    assert response.json["progress"]["completionPercentage"] == 40 and response.json["progress"]["completedAt"] is None
+    assert response.json["progress"]["completion_percentage"] == 40 and response.json["progress"]["completed_at"] is None
     assert response.json["achievements"] == []
     done = client.post("/api/progress", headers=learner["headers"], json={
         "lessonId": first, "courseId": course.course_id, "completionPercentage": 100, "timeSpent": 300}).json
-    assert done["progress"]["completedAt"] is not None and done["progress"]["timeSpent"] == 300
-    assert done["progress"]["sectionProgress"] == {"intro": True}
+    assert done["progress"]["completed_at"] is not None and done["progress"]["time_spent_seconds"] == 300
+    assert done["progress"]["section_progress"] == {"intro": True}
     assert done["course"]["progressPercentage"] == 33
     assert [a["title"] for a in done["achievements"]] == ["First steps"]
     again = client.post("/api/progress", headers=learner["headers"], json={

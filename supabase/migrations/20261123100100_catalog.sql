@@ -45,6 +45,8 @@ create table public.courses (
   rating_count integer not null default 0 check (rating_count >= 0),
   rating_sum integer not null default 0 check (rating_sum >= 0),
   average_rating numeric(3, 2) not null default 0 check (average_rating between 0 and 5),
+  -- Seed 001's name for `published`, so that its course query (`eq('is_published', true)`) works.
+  is_published boolean generated always as (published) stored,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   check ((source = 'tutorial') = (external_key is not null))

@@ -33,10 +33,12 @@ create table public.lesson_progress (
   completion_clock timestamptz,
   unmark_clock timestamptz,
   progress_percentage integer not null default 0 check (progress_percentage between 0 and 100),
-  time_spent_seconds integer not null default 0 check (time_spent_seconds >= 0),
+  -- Seconds are numeric (milliseconds kept exactly): players and timers report fractions, and
+  -- sums over devices and retries never drift.
+  time_spent_seconds numeric not null default 0 check (time_spent_seconds >= 0),
   -- Video chapters (seed 002): watch time never decreases; the position is where to resume.
-  watch_seconds integer not null default 0 check (watch_seconds >= 0),
-  last_position_seconds integer check (last_position_seconds >= 0),
+  watch_seconds numeric not null default 0 check (watch_seconds >= 0),
+  last_position_seconds numeric check (last_position_seconds >= 0),
   score integer check (score >= 0),
   data jsonb,
   last_accessed_at timestamptz not null default now(),
@@ -69,7 +71,7 @@ create table public.lesson_device_time (
   learner_id uuid not null,
   lesson_id uuid not null,
   device_id text not null check (char_length(device_id) between 1 and 100),
-  seconds integer not null check (seconds >= 0),
+  seconds numeric not null check (seconds >= 0 and seconds = round(seconds, 3)),
   updated_at timestamptz not null default now(),
   primary key (learner_id, lesson_id, device_id),
   foreign key (learner_id, lesson_id) references public.lesson_progress (learner_id, lesson_id) on delete cascade

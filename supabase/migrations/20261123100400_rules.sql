@@ -385,14 +385,14 @@ set search_path = ''
 as $$
 begin
   insert into public.lesson_device_time as t (learner_id, lesson_id, device_id, seconds)
-  select p_learner_id, (r ->> 'lesson_id')::uuid, r ->> 'device_id', (r ->> 'seconds')::integer
+  select p_learner_id, (r ->> 'lesson_id')::uuid, r ->> 'device_id', trim_scale(round((r ->> 'seconds')::numeric, 3))
   from jsonb_array_elements(p_rows) r
   on conflict (learner_id, lesson_id, device_id) do update
     set seconds = excluded.seconds, updated_at = now()
     where excluded.seconds > t.seconds;
 
   update public.lesson_progress lp
-  set time_spent_seconds = (select coalesce(sum(seconds), 0) from public.lesson_device_time t
+  set time_spent_seconds = (select trim_scale(coalesce(sum(seconds), 0)) from public.lesson_device_time t
                             where t.learner_id = lp.learner_id and t.lesson_id = lp.lesson_id)
   where lp.learner_id = p_learner_id
     and lp.lesson_id in (select (r ->> 'lesson_id')::uuid from jsonb_array_elements(p_rows) r);
@@ -413,11 +413,11 @@ end;
 
 -- Seconds of learning that can have passed since `since`: the wall clock plus the margin.
 create or replace function private.seconds_allowed_since(since timestamptz)
-returns integer
+returns numeric
 language sql
 stable
 begin atomic
-  select greatest(0, extract(epoch from now() - since + private.reported_time_margin()))::integer;
+  select trim_scale(round(greatest(0, extract(epoch from now() - since + private.reported_time_margin())), 3));
 end;
 
 -- Reported per-device totals ([{lesson_id, device_id, seconds}]), each bounded by the wall
@@ -438,7 +438,7 @@ begin
         (select max(x.updated_at) from public.lesson_device_time x
          where x.learner_id = p_learner_id and x.device_id = i.device_id),
         l.created_at))))), '[]')
-    from jsonb_to_recordset(p_rows) as i(lesson_id uuid, device_id text, seconds integer)
+    from jsonb_to_recordset(p_rows) as i(lesson_id uuid, device_id text, seconds numeric)
     join public.learners l on l.id = p_learner_id
     left join public.lesson_device_time t
       on t.learner_id = p_learner_id and t.lesson_id = i.lesson_id and t.device_id = i.device_id);

@@ -36,7 +36,7 @@ begin
       'lastLessonId', (select last_lesson_id from doc),
       'lessonTimes', coalesce((select jsonb_object_agg(lesson_id, time_spent_seconds)
                                from lessons where time_spent_seconds > 0), '{}'),
-      'timeSpentSeconds', coalesce((select sum(time_spent_seconds) from lessons), 0),
+      'timeSpentSeconds', trim_scale(coalesce((select sum(time_spent_seconds) from lessons), 0)),
       'completedAt', coalesce((select jsonb_object_agg(lesson_id, private.iso(completed_at))
                                from lessons where completed_at is not null), '{}'),
       'updatedAt', private.iso(greatest((select updated_at from doc), (select max(updated_at) from lessons))))
@@ -126,11 +126,11 @@ $$;
 
 -- The rows merge_document builds from a saved document, one per lesson it names.
 create or replace function private.incoming_lessons(p_rows jsonb)
-returns table (lesson_id uuid, completed_at timestamptz, unmarked_at timestamptz, seconds integer)
+returns table (lesson_id uuid, completed_at timestamptz, unmarked_at timestamptz, seconds numeric)
 language sql
 stable
 begin atomic
-  select * from jsonb_to_recordset(p_rows) as r(lesson_id uuid, completed_at timestamptz, unmarked_at timestamptz, seconds integer);
+  select * from jsonb_to_recordset(p_rows) as r(lesson_id uuid, completed_at timestamptz, unmarked_at timestamptz, seconds numeric);
 end;
 
 -- Merge one saved document (its lessons already sorted: all of this course, all counting) into the
@@ -154,13 +154,13 @@ begin
     from (
       select value #>> '{}' as id,
              private.client_clock(coalesce(p_progress -> 'completedAt' ->> (value #>> '{}'), p_clock::text)) as completed_at,
-             null::timestamptz as unmarked_at, null::integer as seconds
+             null::timestamptz as unmarked_at, null::numeric as seconds
         from jsonb_array_elements(coalesce(p_progress -> 'completedLessonIds', '[]'))
       union all
       select key, null, private.client_clock(value #>> '{}'), null
         from jsonb_each(coalesce(p_progress -> 'unmarkedAt', '{}'))
       union all
-      select key, null, null, (value #>> '{}')::numeric::integer
+      select key, null, null, trim_scale(round((value #>> '{}')::numeric, 3))
         from jsonb_each(coalesce(p_progress -> 'lessonTimes', '{}'))
     ) named
     group by id::uuid

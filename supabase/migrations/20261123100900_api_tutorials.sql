@@ -130,7 +130,7 @@ begin
       'certificateEligible', private.percent(t.done, t.total) >= 95 and t.quizzes_passed,
       'certificateEarned', exists (select 1 from certificate),
       'certificateId', (select id from certificate),
-      'totalWatchTime', coalesce((select sum(watch_seconds) from progress), 0),
+      'totalWatchTime', trim_scale(coalesce((select sum(watch_seconds) from progress), 0)),
       'lastWatchedAt', (select private.iso(max(last_accessed_at)) from progress))
     from totals t);
 end;
@@ -188,8 +188,8 @@ $$;
 -- POST .../chapter. Watch time never decreases; the chapter completes on the client's flag or,
 -- when the catalog knows its duration, once p_completion_share of it has been watched.
 create or replace function public.record_chapter(
-  p_learner_id uuid, p_learner_kind text, p_tutorial_id text, p_chapter_id text, p_watch_time integer,
-  p_completed boolean default false, p_last_position integer default null, p_total_chapters integer default null,
+  p_learner_id uuid, p_learner_kind text, p_tutorial_id text, p_chapter_id text, p_watch_time numeric,
+  p_completed boolean default false, p_last_position numeric default null, p_total_chapters integer default null,
   p_completion_share numeric default 0.95)
 returns jsonb
 language plpgsql
@@ -200,7 +200,7 @@ declare
   v_course public.courses := private.resolve_tutorial(p_tutorial_id, true);
   v_lesson_id uuid;
   v_duration integer;
-  v_watched integer;
+  v_watched numeric;
   v_completed boolean;
 begin
   perform private.require_tutorial_access(p_learner_id, p_learner_kind, v_course);
@@ -213,7 +213,7 @@ begin
   select duration_seconds into v_duration from public.lessons where id = v_lesson_id;
   -- Watch time grows at most as fast as the wall clock since this chapter's last report (or since
   -- the learner was first seen), plus the margin.
-  select greatest(coalesce(lp.watch_seconds, 0), least(p_watch_time,
+  select greatest(coalesce(lp.watch_seconds, 0), least(trim_scale(round(p_watch_time, 3)),
            coalesce(lp.watch_seconds, 0) + private.seconds_allowed_since(coalesce(lp.updated_at, l.created_at))))
   into v_watched
   from public.learners l
@@ -222,13 +222,13 @@ begin
   v_completed := coalesce(p_completed, false) or (v_duration is not null and v_watched >= p_completion_share * v_duration);
   perform private.merge_lesson_progress(jsonb_build_array(
     jsonb_build_object('learner_id', p_learner_id, 'lesson_id', v_lesson_id, 'watch_seconds', v_watched,
-                       'last_position_seconds', coalesce(p_last_position, p_watch_time))
+                       'last_position_seconds', trim_scale(round(coalesce(p_last_position, p_watch_time), 3)))
     || case when v_completed then private.completion_row(p_learner_id, v_lesson_id, true, clock_timestamp()) else '{}' end));
   perform private.after_progress(p_learner_id, v_course.id);
   return private.tutorial_state(p_learner_id, p_tutorial_id, v_course);
 end;
 $$;
-select private.accepts_idempotency_key('public.record_chapter(uuid, text, text, text, integer, boolean, integer, integer, numeric)');
+select private.accepts_idempotency_key('public.record_chapter(uuid, text, text, text, numeric, boolean, numeric, integer, numeric)');
 
 -- POST .../quiz. Every attempt is kept; the best score shows; `passed` follows the score and the
 -- pass mark (the catalog quiz's, else 70 %), whatever the client says. A retry with the same key counts once and gets the same answer.

@@ -8,7 +8,7 @@
 
 create or replace function public.record_lesson_progress(
   p_learner_id uuid, p_learner_kind text, p_lesson_id uuid, p_course_id uuid default null,
-  p_completion_percentage integer default null, p_time_spent integer default null, p_section_progress jsonb default null)
+  p_completion_percentage integer default null, p_time_spent numeric default null, p_section_progress jsonb default null)
 returns jsonb
 language plpgsql
 security definer
@@ -37,10 +37,12 @@ begin
   end if;
   v_achievements := private.after_progress(p_learner_id, v_lesson.course_id);
   return jsonb_build_object(
-    'progress', (select jsonb_build_object('lessonId', lesson_id, 'courseId', v_lesson.course_id,
-        'completionPercentage', progress_percentage, 'timeSpent', time_spent_seconds,
-        'sectionProgress', coalesce(data, '{}'), 'completedAt', private.iso(completed_at),
-        'lastAccessed', private.iso(last_accessed_at))
+    -- Seed 001's lesson_progress row, by its column names.
+    'progress', (select jsonb_build_object('user_id', learner_id, 'lesson_id', lesson_id, 'course_id', v_lesson.course_id,
+        'completion_percentage', progress_percentage, 'time_spent_seconds', time_spent_seconds,
+        'section_progress', coalesce(data, '{}'), 'completed_at', private.iso(completed_at),
+        'last_accessed', private.iso(last_accessed_at), 'created_at', private.iso(created_at),
+        'updated_at', private.iso(updated_at))
       from public.lesson_progress where learner_id = p_learner_id and lesson_id = p_lesson_id),
     'course', (select jsonb_build_object('courseId', course_id, 'progressPercentage', progress_percentage,
         'completedAt', private.iso(completed_at))
@@ -48,7 +50,7 @@ begin
     'achievements', v_achievements);
 end;
 $$;
-select private.accepts_idempotency_key('public.record_lesson_progress(uuid, text, uuid, uuid, integer, integer, jsonb)');
+select private.accepts_idempotency_key('public.record_lesson_progress(uuid, text, uuid, uuid, integer, numeric, jsonb)');
 
 -- A lesson's quiz (seed 001): passed at 70 % of the maximum, or the catalog quiz's own pass mark.
 -- Retries with an Idempotency-Key are replayed by public.idempotent_call.
@@ -88,7 +90,9 @@ select private.accepts_idempotency_key('public.record_lesson_quiz_attempt(uuid, 
 
 /** Section - Courses */
 
-create or replace function private.course_card(p_course public.courses)
+-- Seed 001's course row, by its column names, with the instructor and lessons its course query
+-- embeds (`instructor:profiles(id, full_name, avatar_url), lessons(id)`).
+create or replace function private.course_row(p_course public.courses)
 returns jsonb
 language sql
 stable
@@ -96,15 +100,17 @@ set search_path = ''
 as $$
   select jsonb_build_object(
     'id', p_course.id, 'slug', p_course.slug, 'title', p_course.title, 'description', p_course.description,
-    'thumbnailUrl', p_course.thumbnail_url, 'difficultyLevel', p_course.difficulty_level,
-    'estimatedDurationHours', p_course.estimated_duration_hours, 'price', p_course.price,
-    'isPremium', p_course.is_premium, 'isPublished', p_course.published, 'tags', to_jsonb(p_course.tags),
-    'category', p_course.category, 'enrollmentCount', p_course.enrollment_count,
-    'averageRating', p_course.average_rating, 'ratingCount', p_course.rating_count,
-    'createdAt', private.iso(p_course.created_at),
-    'instructor', (select jsonb_build_object('id', p.id, 'fullName', p.full_name, 'avatarUrl', p.avatar_url)
+    'thumbnail_url', p_course.thumbnail_url, 'instructor_id', p_course.instructor_id,
+    'difficulty_level', p_course.difficulty_level, 'estimated_duration_hours', p_course.estimated_duration_hours,
+    'price', p_course.price, 'is_premium', p_course.is_premium, 'is_published', p_course.published,
+    'tags', to_jsonb(p_course.tags), 'category', p_course.category, 'enrollment_count', p_course.enrollment_count,
+    'average_rating', p_course.average_rating, 'rating_count', p_course.rating_count,
+    'created_at', private.iso(p_course.created_at), 'updated_at', private.iso(p_course.updated_at),
+    'instructor', (select jsonb_build_object('id', p.id, 'full_name', p.full_name, 'avatar_url', p.avatar_url)
                    from public.profiles p where p.id = p_course.instructor_id),
-    'lessonCount', (select count(*) from public.lesson_catalog lc where lc.course_id = p_course.id and lc.counts));
+    'lessons', coalesce((select jsonb_agg(jsonb_build_object('id', lc.lesson_id)
+                                          order by lc.module_position, lc.position, lc.lesson_id)
+                         from public.lesson_catalog lc where lc.course_id = p_course.id and lc.counts), '[]'));
 $$;
 
 create or replace function public.list_courses(
@@ -124,7 +130,7 @@ as $$
       and (p_search is null or c.title ilike '%' || replace(replace(replace(p_search, '\', '\\'), '%', '\%'), '_', '\_') || '%')
   )
   select jsonb_build_object(
-    'courses', coalesce((select jsonb_agg(private.course_card(m) order by m.created_at desc, m.id)
+    'courses', coalesce((select jsonb_agg(private.course_row(m) order by m.created_at desc, m.id)
                          from (select * from matching order by created_at desc, id limit p_limit offset p_offset) m), '[]'),
     'total', (select count(*) from matching), 'limit', p_limit, 'offset', p_offset);
 $$;
@@ -143,11 +149,12 @@ begin
   if not found then
     perform private.course_not_found(p_course_id);
   end if;
-  return private.course_card(v_course);
+  return private.course_row(v_course);
 end;
 $$;
 
--- Instructors create courses (as their instructor) and edit their own; admins edit any.
+-- Instructors create courses (as their instructor) and edit their own; admins edit any. The fields
+-- are seed 001's column names; the answer is the course row.
 create or replace function public.save_course(p_learner_id uuid, p_course_id uuid, p_fields jsonb)
 returns jsonb
 language plpgsql
@@ -178,18 +185,18 @@ begin
     title = coalesce(p_fields ->> 'title', title),
     slug = coalesce(p_fields ->> 'slug', slug),
     description = case when p_fields ? 'description' then p_fields ->> 'description' else description end,
-    thumbnail_url = case when p_fields ? 'thumbnailUrl' then p_fields ->> 'thumbnailUrl' else thumbnail_url end,
-    difficulty_level = coalesce(p_fields ->> 'difficultyLevel', difficulty_level),
-    estimated_duration_hours = case when p_fields ? 'estimatedDurationHours'
-      then (p_fields ->> 'estimatedDurationHours')::integer else estimated_duration_hours end,
+    thumbnail_url = case when p_fields ? 'thumbnail_url' then p_fields ->> 'thumbnail_url' else thumbnail_url end,
+    difficulty_level = coalesce(p_fields ->> 'difficulty_level', difficulty_level),
+    estimated_duration_hours = case when p_fields ? 'estimated_duration_hours'
+      then (p_fields ->> 'estimated_duration_hours')::integer else estimated_duration_hours end,
     price = coalesce((p_fields ->> 'price')::numeric, price),
-    is_premium = coalesce((p_fields ->> 'isPremium')::boolean, is_premium),
-    published = coalesce((p_fields ->> 'isPublished')::boolean, published),
+    is_premium = coalesce((p_fields ->> 'is_premium')::boolean, is_premium),
+    published = coalesce((p_fields ->> 'is_published')::boolean, published),
     tags = coalesce((select array_agg(t) from jsonb_array_elements_text(p_fields -> 'tags') t), tags),
     category = case when p_fields ? 'category' then p_fields ->> 'category' else category end
   where id = v_course.id
   returning * into v_course;
-  return private.course_card(v_course);
+  return private.course_row(v_course);
 end;
 $$;
 select private.accepts_idempotency_key('public.save_course(uuid, uuid, jsonb)');
@@ -333,12 +340,70 @@ end;
 $$;
 select private.accepts_idempotency_key('public.mark_notification_read(uuid, bigint)');
 
--- Seed 001 names it: awards what the learner has earned (the writes above already call it).
+-- Seed 001's own calls, with the signed-in user's session straight through PostgREST (and from
+-- the service): each for the caller's own id only. (No JWT at all: a database session of the
+-- service or an operator.)
+create or replace function private.require_self(p_learner_id uuid)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  if coalesce((select auth.role()), 'service_role') <> 'service_role' and p_learner_id is distinct from (select auth.uid()) then
+    perform private.fail(403, 'not_yourself', 'Only for your own learner id.', '{}');
+  end if;
+end;
+$$;
+
+-- Awards what the learner has earned (every progress write already does).
 create or replace function public.check_achievements(user_uuid uuid)
 returns jsonb
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
-  select private.award_achievements(user_uuid);
+begin
+  perform private.require_self(user_uuid);
+  return private.award_achievements(user_uuid);
+end;
 $$;
+grant execute on function public.check_achievements(uuid) to authenticated;
+
+-- The counts seed 001's route uses (it calls it, never defines it): counting lessons of the
+-- course, and how many of them the learner has completed.
+create or replace function public.get_course_progress(user_uuid uuid, course_uuid uuid)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_rollup jsonb;
+begin
+  perform private.require_self(user_uuid);
+  v_rollup := private.course_rollup(user_uuid, course_uuid);
+  return jsonb_build_object('total_lessons', (v_rollup ->> 'totalCount')::integer,
+                            'completed_lessons', (v_rollup ->> 'completedCount')::integer,
+                            'progress_percentage', (v_rollup ->> 'percent')::integer);
+end;
+$$;
+grant execute on function public.get_course_progress(uuid, uuid) to authenticated;
+
+/** Section - Seed 001's course query straight through PostgREST */
+
+-- `lessons(id)` in `from('courses').select('*, instructor:profiles(...), lessons(id)')`: a
+-- computed relationship (lessons hang off modules here), under the caller's RLS.
+create or replace function public.lessons(public.courses)
+returns setof public.lessons
+rows 50
+language sql
+stable
+set search_path = ''
+as $$
+  select l.* from public.lessons l join public.modules m on m.id = l.module_id
+  where m.course_id = $1.id
+  order by m.position, l.position, l.id;
+$$;
+grant execute on function public.lessons(public.courses) to anon, authenticated;

@@ -1,7 +1,7 @@
 -- Seed 001: profile trigger, role policies (student, instructor, admin, anon), counters kept by
 -- triggers, achievements awarded once.
 begin;
-select plan(14);
+select plan(18);
 
 insert into auth.users (id, email, raw_user_meta_data) values
   ('81111111-1111-4111-8111-111111111111', 's@example.test', '{"username": "student_one", "full_name": "Stu Dent"}'),
@@ -56,7 +56,18 @@ insert into public.enrollments (learner_id, course_id, source) values
 select is((select enrollment_count from public.courses where id = 'c8000000-0000-4000-8000-000000000001'), 1,
   'an enrollment moves the count');
 insert into public.achievements (title, points_value, criteria) values ('Enrolled once', 5, '{"type": "lessons_completed", "count": 0}');
-select public.check_achievements('81111111-1111-4111-8111-111111111111');
+-- Seed 001 calls it with the signed-in user's session, straight through PostgREST.
+set local role authenticated;
+select set_config('request.jwt.claims', '{"sub": "81111111-1111-4111-8111-111111111111", "role": "authenticated"}', true);
+select lives_ok($$select public.check_achievements('81111111-1111-4111-8111-111111111111')$$,
+  'a learner checks their own achievements');
+select throws_ok($$select public.check_achievements('82222222-2222-4222-8222-222222222222')$$, 'PT403', null,
+  'and nobody else''s');
+select is(public.get_course_progress('81111111-1111-4111-8111-111111111111', 'c8000000-0000-4000-8000-000000000001') ?& array['total_lessons', 'completed_lessons'],
+  true, 'get_course_progress answers the counts seed 001 reads');
+select throws_ok($$select public.get_course_progress('82222222-2222-4222-8222-222222222222', 'c8000000-0000-4000-8000-000000000001')$$,
+  'PT403', null, 'for the caller''s own id only');
+reset role;
 select public.check_achievements('81111111-1111-4111-8111-111111111111');
 select is((select count(*)::int from public.user_achievements ua join public.achievements a on a.id = ua.achievement_id
            where ua.learner_id = '81111111-1111-4111-8111-111111111111' and a.title = 'Enrolled once'), 1,
