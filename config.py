@@ -58,5 +58,8 @@ class Config:
     LEADERBOARD_CACHE_SECONDS = _int("LEADERBOARD_CACHE_SECONDS", 60)
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # /metrics is served only to a scraper that sends `Authorization: Bearer <METRICS_TOKEN>`;
+    # without one it is not served at all.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
     # Comma-separated origins allowed to call the API from a browser (none by default).
     CORS_ORIGINS = os.environ.get("CORS_ORIGINS", "")

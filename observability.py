@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -20,7 +21,7 @@ import re
 import time
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -29,6 +30,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+
+from services.errors import Unauthorized
 
 REQUESTS = Counter("http_requests_total", "Requests served", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -108,7 +111,12 @@ def init_app(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics():
-        """Prometheus metrics of every worker."""
+        """Prometheus metrics of every worker, for the scraper holding METRICS_TOKEN only."""
+        token = app.config["METRICS_TOKEN"]
+        if not token:
+            abort(404)
+        if not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
+            raise Unauthorized("Send the metrics token as 'Authorization: Bearer <METRICS_TOKEN>'.")
         if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -103,10 +104,36 @@ def _well_formed(key: str) -> bool:
     return 1 <= len(key) <= 255 and key.isprintable()
 
 
+def csp_nonce() -> str:
+    """This response's nonce for its inline <script> and <style> (templates call it)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def content_security_policy(nonce: str) -> str:
+    """What an HTML page of ours may load: its own scripts and the nonce's, calls to this origin."""
+    return (f"default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+            "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
     @app.after_request
-    def echo_idempotency_key(response):
-        """Echo Idempotency-Key so that clients and logs can match retries (seed 003)."""
+    def edge_headers(response):
+        """Every response: nosniff; no-store where the answer depends on the caller; a CSP on
+        HTML pages; Retry-After only where retrying later helps (429, 503); the Idempotency-Key
+        echoed (seed 003), so that clients and logs can match retries."""
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        view = app.view_functions.get(request.endpoint)
+        declaration = getattr(view, "declaration", None)
+        if request.endpoint != "static" and not (declaration and declaration.public):
+            response.headers["Cache-Control"] = "no-store"
+        if response.mimetype == "text/html":
+            response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
+        if response.status_code not in (429, 503):
+            response.headers.pop("Retry-After", None)
         key = request.headers.get("Idempotency-Key")
         if key and _well_formed(key):
             response.headers["Idempotency-Key"] = key

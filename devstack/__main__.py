@@ -29,6 +29,7 @@ def local_stack() -> Stack:
         gateway_port=int(os.environ.get("GATEWAY_PORT", 54321)),
         postgrest_port=int(os.environ.get("POSTGREST_PORT", 54330)),
         postgrest_admin_port=int(os.environ.get("POSTGREST_ADMIN_PORT", 54331)),
+        redis_port=int(os.environ.get("REDIS_PORT", 54379)),
         external_database_url=os.environ.get("DATABASE_URL") or None,
     )
 
@@ -60,6 +61,7 @@ def banner(stack: Stack, port: int) -> str:
         ("API", f"http://127.0.0.1:{port}"),
         ("Gateway (SUPABASE_URL)", stack.supabase_url),
         ("PostgREST", f"http://127.0.0.1:{stack.postgrest_port}"),
+        ("Redis (rate limits)", stack.redis_url),
         ("Database URL", stack.database_url),
         ("JWT secret", JWT_SECRET),
         ("anon key", ANON_KEY),

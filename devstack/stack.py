@@ -176,6 +176,7 @@ class Stack:
     gateway_port: int = 54321
     postgrest_port: int = 54330
     postgrest_admin_port: int = 54331
+    redis_port: int = 54379
     external_database_url: str | None = None
     throwaway: bool = False
     pids: dict[str, int] = field(default_factory=dict)
@@ -200,6 +201,11 @@ class Stack:
         return f"postgres://authenticator:{DB_PASSWORD}@{host}:{port}/{dbname}"
 
     @property
+    def redis_url(self) -> str:
+        """The rate limits' shared store: every app worker and instance counts in one place."""
+        return f"redis://127.0.0.1:{self.redis_port}"
+
+    @property
     def supabase_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
 
@@ -215,6 +221,7 @@ class Stack:
             "SUPABASE_SERVICE_ROLE_KEY": SERVICE_ROLE_KEY,
             "SUPABASE_JWT_SECRET": JWT_SECRET,
             "DATABASE_URL": self.database_url,
+            "RATELIMIT_STORAGE_URI": self.redis_url,
             "DEVSTACK_STATE": str(self.state_file),
         }
 
@@ -235,12 +242,13 @@ class Stack:
             migrations.apply_seed(self.database_url, SEED_SQL)
         self.start_postgrest()
         self.start_gateway()
+        self.start_redis()
         self.save()
 
     def stop_leftovers(self) -> None:
         """Processes a crashed or killed earlier run left behind would hold our ports."""
         self.load_pids()
-        for name in ("app", "gateway", "postgrest"):
+        for name in ("app", "gateway", "postgrest", "redis"):
             if self.pids.get(name) and not _runs_from(self.pids[name], self.root, name):
                 self.pids.pop(name)
             self._terminate(name)
@@ -435,6 +443,23 @@ class Stack:
         _wait_http(f"{self.supabase_url}/rest/v1/", timeout=15, headers={"apikey": ANON_KEY})
         _require_running(process, error_log)
 
+    def start_redis(self) -> None:
+        """Debian's redis-server, its data beside the stack's (a snapshot on shutdown)."""
+        data = self.root / "redis"
+        data.mkdir(exist_ok=True)
+        process = self.spawn("redis", [
+            "redis-server", "--bind", "127.0.0.1", "--port", str(self.redis_port), "--dir", str(data),
+            "--save", "" if self.throwaway else "60 1", "--appendonly", "no", "--protected-mode", "yes",
+        ])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.redis_port)) == 0:
+                    return
+            _require_running(process, self.root / "logs" / "redis.log")
+            time.sleep(0.02)
+        raise RuntimeError(f"redis-server did not listen on {self.redis_port} within 10s")
+
     # ----- state -------------------------------------------------------------------------------
     def save(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -461,5 +486,6 @@ class Stack:
             gateway_port=free_port(),
             postgrest_port=free_port(),
             postgrest_admin_port=free_port(),
+            redis_port=free_port(),
             throwaway=True,
         )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from services.errors import BadRequest, ServiceError, ValidationFailed
 
@@ -54,8 +56,13 @@ def load(schema: Schema, data: Any) -> dict:
 
 
 def json_body() -> Any:
-    """The JSON body; an empty body is `{}`. Non-JSON content types get 415, bad JSON 400."""
-    if not request.get_data(cache=True):
+    """The JSON body; an empty body is `{}`. Non-JSON content types get 415, bad JSON 400, a body
+    over MAX_CONTENT_LENGTH 413 however it was sent (a chunked one is cut at the limit: a body
+    that reaches it is taken as over it)."""
+    data = request.get_data(cache=True)
+    if request.content_length is None and len(data) >= current_app.config["MAX_CONTENT_LENGTH"]:
+        raise RequestEntityTooLarge()
+    if not data:
         return {}
     if not request.is_json:
         raise ServiceError(
@@ -77,8 +84,9 @@ MAX_JSON_DEPTH = 32
 
 
 def _check_storable(value: Any) -> None:
-    """Refuse what no layer below can hold: nesting deeper than MAX_JSON_DEPTH and strings that
-    are not valid Unicode (lone surrogates). Iterative, so a hostile body cannot exhaust the stack."""
+    """Refuse what no layer below can hold: nesting deeper than MAX_JSON_DEPTH, numbers JSON
+    cannot carry on (NaN, Infinity, 1e309), and strings that are not valid Unicode (lone
+    surrogates). Iterative, so a hostile body cannot exhaust the stack."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
@@ -89,6 +97,9 @@ def _check_storable(value: Any) -> None:
             stack.extend((child, depth + 1) for child in item.values())
         elif isinstance(item, list):
             stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise BadRequest("The request body holds a number that is not finite (NaN or Infinity).",
+                             code="non_finite_number")
         elif isinstance(item, str):
             try:
                 item.encode("utf-8")

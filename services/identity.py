@@ -160,7 +160,7 @@ def token_verifier() -> TokenVerifier:
 
 def check_browser_learner(learner_id: str) -> None:
     """Open mode: refuse a `userId` that names an account (403) or a claimed learner (409)."""
-    rpc("check_browser_learner", learner_id=learner_id, read_only=True)
+    rpc("check_browser_learner", learner_id=learner_id)
 
 
 def register_browser_learner(learner_id: str) -> None:

@@ -33,11 +33,11 @@ def document(learner: Learner, course_id: str, known_version: str | None = None)
     """`{"version", "progress"}` (progress None when nothing is stored), or `{"version",
     "notModified": True}` when the caller already has that version."""
     return rpc("get_progress_document", learner_id=learner.id, course_id=course_id,
-               known_version=known_version, read_only=True)
+               known_version=known_version)
 
 
 def documents(learner: Learner) -> dict:
-    return rpc("list_progress_documents", learner_id=learner.id, read_only=True)
+    return rpc("list_progress_documents", learner_id=learner.id)
 
 
 def delete(learner: Learner, course_id: str, key: IdempotencyKey | None) -> dict:
@@ -45,7 +45,7 @@ def delete(learner: Learner, course_id: str, key: IdempotencyKey | None) -> dict
 
 
 def history(learner: Learner, course_id: str) -> dict:
-    return rpc("progress_history", learner_id=learner.id, course_id=course_id, read_only=True)
+    return rpc("progress_history", learner_id=learner.id, course_id=course_id)
 
 
 def claim(account: Learner, anonymous_id: str, anonymous_token: str, key: IdempotencyKey | None) -> dict:

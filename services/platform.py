@@ -17,7 +17,7 @@ _leaderboard_lock = threading.Lock()
 def list_courses(query: dict) -> dict:
     per_page, page = query["perPage"], query["page"]
     result = rpc(
-        "list_courses", read_only=True, category=query.get("category"), difficulty=query.get("difficulty"),
+        "list_courses", category=query.get("category"), difficulty=query.get("difficulty"),
         search=query.get("search"), limit=per_page, offset=(page - 1) * per_page,
     )
     return {"courses": result["courses"], "page": page, "perPage": per_page, "total": result["total"]}
@@ -25,7 +25,7 @@ def list_courses(query: dict) -> dict:
 
 def course(course_id: str) -> dict:
     """`{"course": row}`, as seed 001's course answers are shaped."""
-    return {"course": rpc("course_detail", course_id=course_id, read_only=True)}
+    return {"course": rpc("course_detail", course_id=course_id)}
 
 
 def save_course(actor: Learner, course_id: str | None, fields: dict, key: IdempotencyKey | None) -> dict:
@@ -59,7 +59,7 @@ def rate_course(learner: Learner, course_id: str, rating: dict, key: Idempotency
 
 
 def overview(learner: Learner) -> dict:
-    return {**rpc("learner_overview", learner_id=learner.id, read_only=True), "kind": learner.kind}
+    return {**rpc("learner_overview", learner_id=learner.id), "kind": learner.kind}
 
 
 def update_settings(learner: Learner, settings: dict, key: IdempotencyKey | None) -> dict:
@@ -68,7 +68,7 @@ def update_settings(learner: Learner, settings: dict, key: IdempotencyKey | None
 
 
 def achievements(learner: Learner) -> dict:
-    return rpc("learner_achievements", learner_id=learner.id, read_only=True)
+    return rpc("learner_achievements", learner_id=learner.id)
 
 
 def leaderboard(limit: int = 10) -> dict:
@@ -78,14 +78,14 @@ def leaderboard(limit: int = 10) -> dict:
         cached = _leaderboard.get(limit)
         if cached and cached[0] > time.monotonic():
             return cached[1]
-    result = rpc("leaderboard", limit=limit, read_only=True)
+    result = rpc("leaderboard", limit=limit)
     with _leaderboard_lock:
         _leaderboard[limit] = (time.monotonic() + ttl, result)
     return result
 
 
 def notifications(learner: Learner) -> dict:
-    return rpc("learner_notifications", learner_id=learner.id, read_only=True)
+    return rpc("learner_notifications", learner_id=learner.id)
 
 
 def mark_notification_read(learner: Learner, notification_id: int, key: IdempotencyKey | None) -> dict:

@@ -23,15 +23,15 @@ def unmark_lesson(learner: Learner, lesson_id: str, key: IdempotencyKey | None) 
 
 
 def summary(learner: Learner) -> dict:
-    return rpc("progress_summary", learner_id=learner.id, read_only=True)
+    return rpc("progress_summary", learner_id=learner.id)
 
 
 def module_progress(learner: Learner, module_id: str) -> dict:
-    return rpc("module_progress", learner_id=learner.id, module_id=module_id, read_only=True)
+    return rpc("module_progress", learner_id=learner.id, module_id=module_id)
 
 
 def completed_lessons(learner: Learner) -> dict:
-    return rpc("completed_lessons", learner_id=learner.id, read_only=True)
+    return rpc("completed_lessons", learner_id=learner.id)
 
 
 def update_content(learner: Learner, update: dict, key: IdempotencyKey | None) -> dict:
@@ -44,19 +44,19 @@ def update_content(learner: Learner, update: dict, key: IdempotencyKey | None) -
 
 
 def content(learner: Learner, content_id: str) -> dict:
-    return rpc("content_progress", learner_id=learner.id, content_id=content_id, read_only=True)
+    return rpc("content_progress", learner_id=learner.id, content_id=content_id)
 
 
 def all_progress(learner: Learner) -> dict:
-    return rpc("learner_progress", learner_id=learner.id, read_only=True)
+    return rpc("learner_progress", learner_id=learner.id)
 
 
 def course_summary(learner: Learner, course_id: str) -> dict:
-    return rpc("course_summary", learner_id=learner.id, course_id=course_id, read_only=True)
+    return rpc("course_summary", learner_id=learner.id, course_id=course_id)
 
 
 def next_lesson(learner: Learner, course_id: str) -> dict:
-    return rpc("next_lesson", learner_id=learner.id, course_id=course_id, read_only=True)
+    return rpc("next_lesson", learner_id=learner.id, course_id=course_id)
 
 
 def enroll(learner: Learner, course_id: str, key: IdempotencyKey | None, by_platform: bool = False) -> dict:

@@ -9,11 +9,12 @@ to SQL functions as an argument, and the functions check it.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any, TYPE_CHECKING
 
 import httpx
-from flask import current_app
+from flask import current_app, g, has_request_context
 from postgrest.exceptions import APIError
 from supabase import Client, ClientOptions, create_client
 
@@ -24,21 +25,25 @@ from .errors import BadRequest, Conflict, Forbidden, NotFound, ServiceError, Una
 if TYPE_CHECKING:
     from .identity import Learner
 
-# PostgreSQL and PostgREST error codes, and what each means to a client.
-SQLSTATE_ERRORS: dict[str, type[ServiceError]] = {
-    "23505": Conflict,  # unique_violation
-    "23503": NotFound,  # foreign_key_violation: the referenced item does not exist
-    "23514": BadRequest,  # check_violation
-    "22P02": BadRequest,  # invalid_text_representation (a malformed uuid, say)
-    "22023": BadRequest,  # invalid_parameter_value
-    "22007": BadRequest,  # invalid_datetime_format
-    "42501": Forbidden,  # insufficient_privilege
-    "57014": Unavailable,  # statement timeout
-    "PGRST000": Unavailable,  # PostgREST cannot reach the database
-    "PGRST001": Unavailable,  # the database connection broke
-    "PGRST002": Unavailable,  # schema cache not loaded yet
-    "PGRST003": Unavailable,  # timed out waiting for a pool connection
+# What a database failure means to a client, by SQLSTATE (exact code first, then its class). The
+# message is written for clients; the database's own words go to the log with the request id.
+SQLSTATE_ERRORS: dict[str, tuple[type[ServiceError], str]] = {
+    "23505": (Conflict, "A value in the request is already taken."),
+    "23503": (NotFound, "The request names something that does not exist."),
+    "23502": (BadRequest, "A required value is missing."),
+    "23": (BadRequest, "A value in the request breaks a rule of the data."),
+    "22": (BadRequest, "A value in the request cannot be stored."),
+    "42501": (Forbidden, "Not allowed."),
+    "08": (Unavailable, "The database is not reachable right now; retry shortly."),
+    "40": (Unavailable, "The database is busy; retry shortly."),
+    "53": (Unavailable, "The database is busy; retry shortly."),
+    "57": (Unavailable, "The database is busy or starting; retry shortly."),
+    "PGRST000": (Unavailable, "The database is not reachable right now; retry shortly."),
+    "PGRST001": (Unavailable, "The database is not reachable right now; retry shortly."),
+    "PGRST002": (Unavailable, "The database is starting; retry shortly."),
+    "PGRST003": (Unavailable, "The database is busy; retry shortly."),
 }
+log = logging.getLogger(__name__)
 
 
 def init_app(app) -> None:
@@ -63,17 +68,17 @@ class IdempotencyKey:
     fingerprint: str
 
 
-def rpc(
-    function: str, *, learner: Learner | None = None, read_only: bool = False,
-    idempotency: IdempotencyKey | None = None, **args: Any,
-) -> Any:
+def rpc(function: str, *, learner: Learner | None = None, idempotency: IdempotencyKey | None = None,
+        **args: Any) -> Any:
     """Call `public.<function>` through PostgREST; translate failures into domain errors.
 
     Arguments are named as in Python and sent with the SQL functions' `p_` prefix. `learner`
     sends `p_learner_id` and `p_learner_kind` (for writes that may record a new learner); a
-    function that takes the id alone gets `learner_id=`. `read_only` sends a GET, which
-    PostgREST runs in a read-only transaction. With `idempotency`, `public.idempotent_call` runs
-    the write and stores (or replays) its answer in the same transaction, under the key of the
+    function that takes the id alone gets `learner_id=`. Every call is a POST with the arguments
+    in the body (in a GET's query string PostgREST would read `eq.x` as a filter, and the
+    gateway's log would hold learner ids); PostgREST runs `stable` functions, every read here, in a
+    read-only transaction all the same. With `idempotency`, `public.idempotent_call` runs the
+    write and stores (or replays) its answer in the same transaction, under the key of the
     learner the call is for; the SQL function must be declared with
     `private.accepts_idempotency_key`.
     """
@@ -87,23 +92,13 @@ def rpc(
             "p_ttl_hours": current_app.config["IDEMPOTENCY_TTL_HOURS"],
         }
         function = "idempotent_call"
-    return _call(function, params, read_only)
-
-
-def _call(function: str, params: dict[str, Any], read_only: bool) -> Any:
     client: Client = current_app.extensions["supabase"]
-    if read_only:
-        # A GET sends arguments in the query string, where None would arrive as the text "None":
-        # leave them out so that the function's defaults (null) apply.
-        params = {name: value for name, value in params.items() if value is not None}
     try:
-        response = client.rpc(function, params, get=read_only).execute()
+        response = client.rpc(function, params).execute()
     except APIError as error:
         translated = translate(error)
         if translated.status >= 500:
-            # An HTTP status for a code means the gateway or PostgREST failed; a SQLSTATE, the database.
-            code = str(error.code or "")
-            UPSTREAM_ERRORS.labels("database" if code and not code.isdigit() else "postgrest").inc()
+            UPSTREAM_ERRORS.labels("postgrest" if _is_http_status(str(error.code or "")) else "database").inc()
         raise translated from error
     except httpx.TransportError as error:
         UPSTREAM_ERRORS.labels("unreachable").inc()
@@ -115,32 +110,32 @@ def translate(error: APIError) -> ServiceError:
     """Map a PostgREST error to the domain error it means.
 
     SQL functions raise `sqlstate 'PT4xx'` with a message and, in DETAIL, a JSON object of
-    details: PostgREST answers with that HTTP status, and we keep the status, message and details.
+    details: PostgREST answers with that HTTP status, and we keep the status, message and details
+    (they are written for clients). Anything else is classified by its SQLSTATE class, logged
+    with the database's words, and answered in ours; what no class names is a 500.
     """
     code = str(error.code or "")
-    details = _json_details(error.details)
     if code.startswith("PT") and code[2:].isdigit():
+        details = _json_details(error.details)
         status = int(code[2:])
-        return ServiceError(
-            error.message or "request failed",
-            details.get("details", {}),
-            status=status,
-            code=details.get("code") or code_for(status),
-        )
-    if code.startswith("22") and code not in SQLSTATE_ERRORS:
-        # data_exception: a value the database cannot hold (a NUL byte, a bad unicode escape, ...)
-        return BadRequest("A value in the request cannot be stored.", {"sqlstate": code})
-    if code in SQLSTATE_ERRORS:
-        kind = SQLSTATE_ERRORS[code]
-        message = error.message or kind.code
-        if kind is Unavailable:
-            message = "The database is busy or starting; retry shortly."
-        return kind(message)
-    if not code or code.isdigit() and int(code) >= 500 or code[:2] in ("08", "57", "40"):
-        # A gateway error page (PostgREST down), a lost connection, a shutdown in progress, or
-        # a deadlock / serialization failure: all worth a retry.
+        return ServiceError(error.message or "request failed", details.get("details", {}), status=status,
+                            code=details.get("code") or code_for(status))
+    log.warning("database error", extra={"fields": {
+        "requestId": g.get("request_id") if has_request_context() else None,
+        "sqlstate": code, "message": error.message, "details": error.details, "hint": error.hint}})
+    if _is_http_status(code):
+        # Not PostgREST's JSON but a gateway's error page (PostgREST down or not answering).
         return Unavailable("The database is not reachable right now; retry shortly.")
-    return ServiceError("The database rejected the request.", {"sqlstate": code})
+    kind, message = SQLSTATE_ERRORS.get(code) or SQLSTATE_ERRORS.get(code[:2]) or (ServiceError, "")
+    if kind is ServiceError:
+        return ServiceError("Something went wrong on our side; it has been logged.")
+    return kind(message)
+
+
+def _is_http_status(code: str) -> bool:
+    """An error without a SQLSTATE (5 characters) or PostgREST code carries the HTTP status of a
+    page that was not PostgREST's: the gateway's, when PostgREST is down."""
+    return not code or (len(code) == 3 and code.isdigit())
 
 
 def _json_details(raw: Any) -> dict:

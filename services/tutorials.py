@@ -17,7 +17,7 @@ def fingerprint(*parts) -> str:
 
 
 def progress(learner: Learner, tutorial_id: str) -> dict:
-    return rpc("tutorial_progress", learner_id=learner.id, tutorial_id=tutorial_id, read_only=True)
+    return rpc("tutorial_progress", learner_id=learner.id, tutorial_id=tutorial_id)
 
 
 def record_chapter(learner: Learner, tutorial_id: str, chapter: dict, key: IdempotencyKey | None) -> dict:
@@ -48,4 +48,4 @@ def reset(learner: Learner, tutorial_id: str, key: IdempotencyKey | None) -> dic
 
 
 def verify_certificate(certificate_id: str) -> dict:
-    return rpc("verify_certificate", certificate_id=certificate_id, read_only=True)
+    return rpc("verify_certificate", certificate_id=certificate_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 
 import httpx
 import pytest
@@ -55,8 +56,25 @@ def course(app):
 def open_course(context, server, course):
     page = context.new_page()
     page.goto(f"{server}/demo/{course.course_id}")
-    page.wait_for_function("window.progressClient && window.progressClient.token")
+    wait_until(page, "window.progressClient && window.progressClient.token")
     return page
+
+
+def wait_until(page, expression: str, timeout: float = 15_000) -> None:
+    """Poll a JavaScript expression until it is truthy. (Playwright's wait_for_function evaluates
+    strings with eval, which the pages' Content Security Policy forbids, as it should.)"""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Error:  # a page still loading has no context to evaluate in yet
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout / 1000:.0f} s: {expression}")
+        time.sleep(0.1)
 
 
 def checked(page) -> set[str]:
@@ -70,7 +88,7 @@ def server_document(server, page, course) -> dict:
 
 
 def wait_synced(page):
-    page.wait_for_function("document.body.dataset.pending === 'false'", timeout=15000)
+    wait_until(page, "document.body.dataset.pending === 'false'", timeout=15000)
 
 
 def test_the_demo_lists_the_catalog(browser, server):
@@ -94,7 +112,7 @@ def test_offline_completions_survive_a_reload_and_reach_the_server(browser, serv
     context.route("**/api/progress/save", lambda route: route.abort())
     context.set_offline(False)
     page.reload()
-    page.wait_for_function("window.progressClient")
+    wait_until(page, "window.progressClient")
     assert checked(page) == {first, second}
     assert server_document(server, page, course).get("completedLessonIds", []) == []
 
@@ -168,12 +186,12 @@ def test_a_save_naming_a_lesson_unpublished_since_keeps_the_rest_and_reports_it(
     assert page.is_visible("#rejected") and page.locator(f"[data-rejected='{draft}']").count() >= 2
 
     page.reload()  # reported, and kept on the device until the page acknowledges it
-    page.wait_for_function("window.progressClient")
+    wait_until(page, "window.progressClient")
     assert (draft, "completedLessonIds", "unpublished") in rejected_parts(page)
     assert good in checked(page)
     page.click("#acknowledge")
     page.reload()
-    page.wait_for_function("window.progressClient")
+    wait_until(page, "window.progressClient")
     assert rejected_parts(page) == set() and not page.is_visible("#rejected")
     context.close()
 
@@ -201,7 +219,7 @@ def test_a_save_refused_whole_keeps_every_change_and_a_failing_server_loses_none
     assert {(first, "completedLessonIds", "course_not_found"),
             (second, "completedLessonIds", "course_not_found")} <= rejected_parts(page)
     page.reload()
-    page.wait_for_function("window.progressClient")
+    wait_until(page, "window.progressClient")
     assert (second, "completedLessonIds", "course_not_found") in rejected_parts(page)
     context.close()
 
@@ -216,7 +234,7 @@ def test_an_idle_page_shows_another_devices_change_within_ten_seconds(browser, s
     lesson = course.lessons(1)[0]
     laptop_page.check(f"input[data-lesson='{lesson}']")
     wait_synced(laptop_page)
-    idle.wait_for_function(f"document.querySelector(\"input[data-lesson='{lesson}']\").checked", timeout=10_000)
+    wait_until(idle, f"document.querySelector(\"input[data-lesson='{lesson}']\").checked", timeout=10_000)
     laptop.close()
     phone.close()
 

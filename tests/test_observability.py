@@ -10,19 +10,25 @@ from devstack.stack import SERVICE_ROLE_KEY
 from observability import JsonFormatter, learner_hash
 
 
-def test_metrics_are_labelled_by_route_template_and_status(client, browser_learner):
+SCRAPER = {"Authorization": "Bearer scrape-secret"}
+
+
+def test_metrics_are_labelled_by_route_template_and_status(make_app, browser_learner):
+    client = make_app(METRICS_TOKEN="scrape-secret").test_client()
     client.get(f"/api/progress/modules/{uuid.uuid4()}", headers=browser_learner["headers"])
     client.get("/no/such/path")
-    text = client.get("/metrics").get_data(as_text=True)
+    text = client.get("/metrics", headers=SCRAPER).get_data(as_text=True)
     assert 'route="/api/progress/modules/<module_id>",status="404"' in text
     assert 'route="unmatched"' in text
     assert "http_request_duration_seconds_bucket" in text
     assert "upstream_errors_total" in text
 
 
-def test_upstream_errors_are_counted(client, stack):
+def test_upstream_errors_are_counted(make_app, stack):
+    client = make_app(METRICS_TOKEN="scrape-secret").test_client()
+
     def errors():
-        for line in client.get("/metrics").get_data(as_text=True).splitlines():
+        for line in client.get("/metrics", headers=SCRAPER).get_data(as_text=True).splitlines():
             if line.startswith('upstream_errors_total{kind="postgrest"}'):
                 return float(line.split()[-1])
         return 0.0

@@ -1,0 +1,251 @@
+"""The HTTP edge: every bad input a clear 4xx, exact rate limits, nothing leaked."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import httpx
+import psycopg
+import pytest
+import redis
+
+from devstack.stack import ROOT, free_port
+from tests.catalogs import course_tree, import_course
+from tests.conftest import bearer
+from tests.test_platform import make_account
+
+
+@pytest.fixture(scope="module")
+def course(app):
+    course = course_tree((2,))
+    import_course(app, course)
+    return course
+
+
+def register(client) -> dict:
+    user_id = str(uuid.uuid4())
+    return {"id": user_id, "headers": bearer(client.post("/api/learners", json={"userId": user_id}).json["token"])}
+
+
+def assert_common_shape(response, status):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert set(response.json) == {"error", "code", "status", "details", "requestId"}
+
+
+# ----- bad input that reached the database or answered 5xx ---------------------------------------
+NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e309"]
+
+
+@pytest.mark.parametrize("number", NON_FINITE)
+def test_non_finite_numbers_anywhere_in_a_body_are_400(client, course, number):
+    learner = register(client)
+    lesson = course.lessons(0)[0]
+    cases = [
+        ("/api/progress/update", '{"contentId": "%s", "contentType": "lesson", "status": "in-progress", '
+                                 '"data": {"x": [%s]}}' % (lesson, number)),
+        ("/api/progress", '{"lessonId": "%s", "completionPercentage": 10, "sectionProgress": {"a": %s}}' % (lesson, number)),
+        (f"/api/quizzes/{lesson}/attempts", '{"score": 1, "maxScore": 2, "answers": [%s]}' % number),
+    ]
+    for path, body in cases:
+        response = client.post(path, data=body, content_type="application/json", headers=learner["headers"])
+        assert_common_shape(response, 400)
+        assert response.json["code"] == "non_finite_number", path
+
+
+@pytest.mark.parametrize("tutorial", ["eq.x", "like.this", "in.(a,b)", "not.is.null", "or=(a.eq.1)"])
+def test_values_that_look_like_filters_are_data(client, tutorial):
+    learner = register(client)
+    written = client.post(f"/v1/tutorials/progress/{tutorial}/chapter", headers=learner["headers"],
+                          json={"chapterId": "c1", "watchTime": 1, "completed": True, "totalChapters": 1})
+    assert written.status_code == 200, written.json
+    read = client.get(f"/v1/tutorials/progress/{tutorial}", headers=learner["headers"])
+    assert read.status_code == 200 and read.json["tutorialId"] == tutorial and read.json["chaptersCompleted"] == 1
+
+
+@pytest.mark.parametrize("search", ["eq.x", "like.*", "in.(a,b)"])
+def test_course_search_for_filter_shaped_text_is_an_empty_list(client, search):
+    response = client.get("/api/courses", query_string={"search": search})
+    assert response.status_code == 200 and response.json["courses"] == []
+
+
+RAISED = [  # SQLSTATE a function raises -> status the client gets
+    ("23502", 400), ("23514", 400), ("23505", 409), ("22012", 400), ("22P02", 400),
+    ("40001", 503), ("40P01", 503), ("08006", 503), ("57P01", 503), ("57014", 503),
+    ("42703", 500), ("XX000", 500),
+]
+
+
+@pytest.fixture(scope="module")
+def raising_function(stack):
+    """A function that raises the SQLSTATE it is given (for this test module only)."""
+    with psycopg.connect(stack.superuser_url, autocommit=True) as conn:
+        conn.execute("""
+          create function public.test_raise(p_sqlstate text) returns void language plpgsql as $$
+          begin raise exception 'the database''s own words: relation "secret_table"' using errcode = p_sqlstate; end $$;
+          grant execute on function public.test_raise(text) to service_role;
+          notify pgrst, 'reload schema';""")
+    time.sleep(0.5)
+    yield
+    with psycopg.connect(stack.superuser_url, autocommit=True) as conn:
+        conn.execute("drop function public.test_raise(text); notify pgrst, 'reload schema';")
+
+
+@pytest.mark.parametrize("sqlstate,status", RAISED)
+def test_errors_are_classified_by_sqlstate_class_and_say_nothing_of_the_database(app, raising_function, sqlstate, status):
+    from services.errors import ServiceError
+    from services.supabase import rpc
+
+    with app.test_request_context():
+        with pytest.raises(ServiceError) as raised:
+            rpc("test_raise", sqlstate=sqlstate)
+    error = raised.value
+    assert error.status == status, (sqlstate, error.status)
+    assert "secret_table" not in error.message and "sqlstate" not in error.details
+    assert (status == 503) == ("Retry-After" in _render(app, error).headers)
+
+
+def _render(app, error):
+    from blueprints.errors import handle_service_error
+
+    with app.test_request_context():
+        return handle_service_error(error)
+
+
+def test_constraint_names_never_reach_clients(client, db):
+    first, second = make_account(db), make_account(db)
+    taken = client.get("/api/me", headers=first["headers"]).json["profile"]["username"]
+    response = client.patch("/api/me", json={"username": taken}, headers=second["headers"])
+    assert_common_shape(response, 409)
+    text = response.get_data(as_text=True)
+    assert "duplicate key" not in text and "profiles_username_key" not in text and "sqlstate" not in text
+
+
+# ----- bodies over the limit, however they are sent -----------------------------------------------
+@pytest.fixture(scope="module")
+def live_api(stack):
+    """The app under gunicorn, as `make run` serves it."""
+    port = free_port()
+    env = {**os.environ, **stack.env(), "MAX_CONTENT_LENGTH": "2048", "RATELIMIT_ENABLED": "false"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--no-control-socket",
+         "app:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_chunked_body_over_the_limit_is_413_not_truncated(live_api):
+    learner_id = str(uuid.uuid4())
+    body = ('{"userId": "%s", "padding": "%s"}' % (learner_id, "x" * 4096)).encode()
+
+    def chunks():
+        for start in range(0, len(body), 512):
+            yield body[start:start + 512]
+
+    response = httpx.post(f"{live_api}/api/learners", content=chunks(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 413 and response.json()["code"] == "payload_too_large"
+    small = httpx.post(f"{live_api}/api/learners", content=iter([b'{"userId": "%s"}' % learner_id.encode()]),
+                       headers={"Content-Type": "application/json"})
+    assert small.status_code == 201
+
+
+# ----- rate limits that mean what they say ---------------------------------------------------------
+def test_limits_hold_across_two_workers_with_the_shared_store(stack):
+    redis.Redis.from_url(stack.redis_url).flushdb()  # a fresh window for this address
+    port = free_port()
+    env = {**os.environ, **stack.env(), "RATELIMIT_ENABLED": "true", "RATELIMIT_WRITE": "5 per minute",
+           "RATELIMIT_STORAGE_URI": stack.redis_url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2",
+         "--no-control-socket", "app:create_app()"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        # One client address, fresh connections: requests land on both workers.
+        statuses = [httpx.post(f"{base}/api/learners", json={"userId": str(uuid.uuid4())},
+                               headers={"Connection": "close"}).status_code for _ in range(6)]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert statuses == [201] * 5 + [429]
+
+
+def test_health_answers_from_a_one_second_cache(make_app, stack):
+    client = make_app().test_client()
+    gateway_log = stack.root / "logs" / "nginx-access.log"
+    before = gateway_log.read_text().count("rpc/service_health")
+    started = time.monotonic()
+    statuses = [client.get("/health").status_code for _ in range(50)]
+    elapsed = time.monotonic() - started
+    assert statuses == [200] * 50
+    calls = gateway_log.read_text().count("rpc/service_health") - before
+    assert calls <= int(elapsed) + 1, f"{calls} database calls for 50 probes in {elapsed:.2f} s"
+
+
+# ----- what a response carries -----------------------------------------------------------------------
+def test_every_response_says_nosniff_and_caller_dependent_ones_no_store(client, course):
+    learner = register(client)
+    own = client.get("/api/progress/summary", headers=learner["headers"])
+    assert own.headers["X-Content-Type-Options"] == "nosniff" and own.headers["Cache-Control"] == "no-store"
+    public = client.get("/api/courses")
+    assert public.headers["X-Content-Type-Options"] == "nosniff" and "no-store" not in public.headers.get("Cache-Control", "")
+    assert client.get("/no/such/page").headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path", ["/demo", "/docs"])
+def test_html_pages_carry_a_content_security_policy(client, course, path):
+    response = client.get(path)
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy
+
+
+def test_demo_scripts_run_under_their_nonce(client, course):
+    page = client.get(f"/demo/{course.course_id}")
+    nonce = page.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in page.get_data(as_text=True)
+
+
+def test_retry_after_only_on_429_and_503(make_app):
+    client = make_app(RATELIMIT_ENABLED=True).test_client()
+    response = client.post("/api/learners", json={"userId": str(uuid.uuid4())})
+    assert response.status_code == 201 and "Retry-After" not in response.headers
+
+
+def test_metrics_are_served_only_with_the_configured_token(make_app):
+    assert make_app().test_client().get("/metrics").status_code == 404, "no token configured: not served"
+    client = make_app(METRICS_TOKEN="scrape-secret").test_client()
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"}).status_code == 200
+
+
+def test_learner_ids_never_reach_the_gateways_log(client, stack, course):
+    learner = register(client)
+    client.get(f"/api/progress?courseId={course.course_id}", headers=learner["headers"])
+    client.get("/api/progress/summary", headers=learner["headers"])
+    client.get(f"/v1/tutorials/progress/{course.course_id}", headers=learner["headers"])
+    log = (stack.root / "logs" / "nginx-access.log").read_text()
+    assert "/rest/v1/rpc/" in log and learner["id"] not in log
+
+
+def test_the_local_stack_points_the_app_at_its_redis(stack):
+    assert stack.env()["RATELIMIT_STORAGE_URI"] == stack.redis_url
