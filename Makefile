@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PORT ?= 5000
 
-.PHONY: run test reset install bench openapi
+.PHONY: run test reset install bench openapi catalog user
 
 install:
 	@bash scripts/install.sh
@@ -26,6 +26,17 @@ bench: install
 reset: install
 	@$(PY) -m devstack reset
 
-## Regenerate the committed OpenAPI document (openapi.json) from the endpoints' declarations.
+## Regenerate the committed OpenAPI document (openapi.json) from the endpoints' declarations
+## (no stack needed: the app is built, never called).
 openapi: install
-	@.venv/bin/flask --app app openapi write
+	@SUPABASE_SERVICE_ROLE_KEY=$${SUPABASE_SERVICE_ROLE_KEY:-unused} .venv/bin/flask --app app openapi write
+
+## Import a catalog file into the running local stack: make catalog FILE=path/to/catalog.yaml
+catalog: install
+	@test -n "$(FILE)" || { echo "usage: make catalog FILE=path/to/catalog.(json|yaml)"; exit 2; }
+	@$(PY) -m devstack exec -- .venv/bin/flask --app app catalog import "$(FILE)"
+
+## A local Supabase Auth user and its access token: make user EMAIL=ada@example.test ROLE=instructor NAME="Ada"
+user: install
+	@test -n "$(EMAIL)" || { echo "usage: make user EMAIL=... [ROLE=student|instructor|admin] [NAME=...]"; exit 2; }
+	@$(PY) -m devstack user "$(EMAIL)" --role "$(or $(ROLE),student)" $(if $(NAME),--name "$(NAME)")

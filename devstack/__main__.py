@@ -14,6 +14,8 @@ import uuid
 from pathlib import Path
 
 import httpx
+import jwt
+import psycopg
 
 from .migrations import MigrationHistoryMismatch
 from .stack import ANON_KEY, JWT_SECRET, ROOT, SERVICE_ROLE_KEY, Stack, _wait_http, free_port
@@ -110,8 +112,48 @@ def cmd_down(_: argparse.Namespace) -> int:
 def cmd_reset(_: argparse.Namespace) -> int:
     stack = local_stack()
     stack.stop()
+    shutil.rmtree(stack.cluster_root, ignore_errors=True)
     shutil.rmtree(stack.root, ignore_errors=True)
     print(f"removed {stack.root}: the next `make run` starts from the migrations and seed")
+    return 0
+
+
+def running_local_stack() -> Stack:
+    """The stack `make run` (or `up`) started, with the ports it was started on."""
+    stack = local_stack()
+    if not stack.state_file.exists() or not stack.postgres_running():
+        sys.exit("The local stack is not running: start it with `make run` (in another terminal).")
+    return Stack.from_state(stack.state_file)
+
+
+def cmd_exec(args: argparse.Namespace) -> int:
+    """Run a command with the running local stack's settings (URL, keys, ports), whatever .env says."""
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        sys.exit("usage: python -m devstack exec -- COMMAND [ARG ...]")
+    env = {**os.environ, **running_local_stack().env()}
+    os.execvpe(command[0], command, env)
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    """A Supabase Auth user on the local stack (made once per email), with a role and a name, and
+    an access token for it: printed alone on stdout, so that `$(make -s user ...)` captures it."""
+    stack = running_local_stack()
+    with psycopg.connect(stack.superuser_url, autocommit=True) as conn:
+        row = conn.execute("select id from auth.users where email = %s", (args.email,)).fetchone()
+        user_id = row[0] if row else uuid.uuid4()
+        if not row:
+            conn.execute(
+                "insert into auth.users (id, aud, role, email, raw_user_meta_data)"
+                " values (%s, 'authenticated', 'authenticated', %s, jsonb_build_object('full_name', %s::text))",
+                (user_id, args.email, args.name or ""))
+        conn.execute("update public.profiles set role = %s, full_name = coalesce(%s, full_name) where id = %s",
+                     (args.role, args.name, user_id))
+    now = int(time.time())
+    token = jwt.encode({"sub": str(user_id), "aud": "authenticated", "role": "authenticated", "email": args.email,
+                        "iat": now, "exp": now + args.hours * 3600}, JWT_SECRET, algorithm="HS256")
+    print(f"{args.role} {args.email} ({user_id}): an access token valid {args.hours} h follows", file=sys.stderr)
+    print(token)
     return 0
 
 
@@ -207,6 +249,15 @@ def main() -> int:
     sub.add_parser("up", help="start the local stack only").set_defaults(func=cmd_up)
     sub.add_parser("down", help="stop a stack started with `up`").set_defaults(func=cmd_down)
     sub.add_parser("reset", help="wipe the local stack's data").set_defaults(func=cmd_reset)
+    run_in = sub.add_parser("exec", help="run a command with the running local stack's settings")
+    run_in.add_argument("command", nargs=argparse.REMAINDER)
+    run_in.set_defaults(func=cmd_exec)
+    user = sub.add_parser("user", help="make a local Supabase Auth user and print an access token")
+    user.add_argument("email")
+    user.add_argument("--role", choices=["student", "instructor", "admin"], default="student")
+    user.add_argument("--name", default=None)
+    user.add_argument("--hours", type=int, default=24)
+    user.set_defaults(func=cmd_user)
     test = sub.add_parser("test", help="run every test against a throwaway stack")
     test.add_argument("pytest_args", nargs="*", help="passed to pytest after `--`")
     test.set_defaults(func=cmd_test)

@@ -37,7 +37,16 @@ class ModuleSchema(ItemSchema):
 
 
 class CourseSchema(ItemSchema):
+    """A course with the fields seed 001's course pages and filters use."""
+
     premium = StrictBoolean()
+    description = fields.String(validate=validate.Length(max=5000))
+    category = fields.String(validate=validate.Length(min=1, max=100))
+    difficulty = fields.String(validate=validate.OneOf(["beginner", "intermediate", "advanced"]))
+    tags = fields.List(fields.String(validate=validate.Length(min=1, max=50)), validate=validate.Length(max=20))
+    thumbnailUrl = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=1000))
+    price = StrictFloat(validate=validate.Range(min=0, max=100_000))
+    estimatedDurationHours = fields.Integer(strict=True, validate=validate.Range(min=1, max=10_000))
     modules = fields.List(fields.Nested(ModuleSchema))
 
 

@@ -30,6 +30,20 @@ THEMES = {
     }),
 }
 
+# Seed 001's course fields: (category, difficulty, price, hours, tags, description).
+COURSE_DETAILS = {
+    "html-css-foundations": ("web", "beginner", 0, 6, ["html", "css"],
+                             "Structure and style web pages, from the first tag to responsive layouts."),
+    "javascript-essentials": ("web", "beginner", 0, 10, ["javascript"],
+                              "The language of the browser: values, functions, the DOM and async code."),
+    "react-in-practice": ("web", "intermediate", 49, 12, ["javascript", "react"],
+                          "Build, route and test real React applications."),
+    "python-for-data": ("data", "beginner", 0, 8, ["python", "pandas"],
+                        "Python for analysis: NumPy arrays, pandas frames and plots."),
+    "statistics-basics": ("data", "intermediate", 0, 9, ["statistics"],
+                          "Describe data, reason about chance and draw conclusions."),
+}
+
 
 def item_id(*path: str) -> str:
     return str(uuid.uuid5(NAMESPACE, "/".join(path)))
@@ -78,8 +92,11 @@ def build() -> dict:
                     "id": item_id(theme_slug, course_slug, "draft"), "slug": "draft-lesson",
                     "title": "Work in progress: vectorisation tricks", "published": False,
                 })
+            category, difficulty, price, hours, tags, description = COURSE_DETAILS[course_slug]
             course_items.append({"id": item_id(theme_slug, course_slug), "slug": course_slug,
                                  "title": course_title, "premium": premium, "position": c_pos,
+                                 "description": description, "category": category, "difficulty": difficulty,
+                                 "tags": tags, "price": price, "estimatedDurationHours": hours,
                                  "modules": modules})
         themes.append({"id": item_id(theme_slug), "slug": theme_slug, "title": theme_title,
                        "position": t_pos, "courses": course_items})

@@ -48,6 +48,11 @@ log = logging.getLogger(__name__)
 
 def init_app(app) -> None:
     """Create the app's one service-role client."""
+    for setting in ("SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"):
+        if not app.config[setting]:
+            # One line, not a traceback: the usual first-hour mistake is a shell without .env.
+            raise SystemExit(f"{setting} is not set: copy .env.example to .env, or run through make "
+                             "(make run, make catalog, make user), which set it for the local stack.")
     http = httpx.Client(http2=False, timeout=app.config["SUPABASE_TIMEOUT"])
     options = ClientOptions(
         httpx_client=http,

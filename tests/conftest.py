@@ -20,7 +20,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from app import create_app
-from devstack.stack import JWT_SECRET, SERVICE_ROLE_KEY, Stack
+from devstack.stack import JWT_SECRET, SERVICE_ROLE_KEY, Stack, release_children
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +28,7 @@ def stack():
     state = os.environ.get("DEVSTACK_STATE")
     if state:
         yield Stack.from_state(state)
+        release_children()  # `devstack test` owns the stack, and stops what runs in it
         return
     root = Path(tempfile.mkdtemp(prefix="progress-pytest-"))
     os.chmod(root, 0o755)

@@ -258,3 +258,40 @@ def test_signing_in_claims_and_sends_what_is_queued_as_the_account(browser, serv
     stored = httpx.get(f"{server}/api/progress?courseId={course.course_id}", headers=account["headers"]).json()
     assert stored["progress"]["completedLessonIds"] == [synced, queued]
     context.close()
+
+
+def test_a_front_end_on_another_origin_loads_the_client_from_the_api(browser, make_app, course):
+    """The README's cross-origin snippet: module and API from the service, the page elsewhere."""
+    api_port, page_port = free_port(), free_port()
+    front_end = f"http://127.0.0.1:{page_port}"
+    app = make_app(CORS_ORIGINS=front_end)
+    api = make_server("127.0.0.1", api_port, app, threaded=True)
+
+    def page(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/html")])
+        return [f"""<!doctype html><script type="module">
+          import {{ createProgressClient }} from "http://127.0.0.1:{api_port}/static/progress-client.js";
+          window.progressClient = createProgressClient({{ courseId: "{course.course_id}",
+                                                          baseUrl: "http://127.0.0.1:{api_port}" }});
+        </script>""".encode()]
+
+    other_origin = make_server("127.0.0.1", page_port, page, threaded=True)
+    for server in (api, other_origin):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.goto(front_end)
+        wait_until(tab, "window.progressClient && window.progressClient.token")
+        lesson = course.lessons(0)[0]
+        tab.evaluate(f"window.progressClient.markComplete('{lesson}')")
+        tab.evaluate("window.progressClient.sync()")
+        wait_until(tab, "window.progressClient.progress().pending === false")
+        token = tab.evaluate("window.progressClient.token")
+        stored = httpx.get(f"http://127.0.0.1:{api_port}/api/progress?courseId={course.course_id}",
+                           headers={"Authorization": f"Bearer {token}"}).json()
+        assert stored["progress"]["completedLessonIds"] == [lesson]
+        context.close()
+    finally:
+        api.shutdown()
+        other_origin.shutdown()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
-from tests.catalogs import course_tree
+from services.errors import ServiceError
+from tests.catalogs import course_tree, import_course
 
 
 def run_import(app, tmp_path, tree, suffix=".json"):
@@ -83,3 +85,16 @@ def test_the_seed_matches_the_demo_catalog_generator():
 
     expected = demo_catalog.seed_sql(json.dumps(demo_catalog.build(), separators=(",", ":")))
     assert (demo_catalog.ROOT / "supabase" / "seed.sql").read_text() == expected
+
+
+def test_a_prerequisite_cycle_is_refused_naming_its_lessons(app, db):
+    course = course_tree((2, 1))
+    (a, b), (c,) = course.modules[0]["lessons"], course.modules[1]["lessons"]
+    a["prerequisites"] = [b["id"]]
+    b["prerequisites"] = [c["id"]]
+    course.modules[1]["prerequisites"] = [course.module_id(0)]  # c needs every lesson of module 0
+    with pytest.raises(ServiceError) as refused:
+        import_course(app, course)
+    assert refused.value.status == 400 and refused.value.code == "prerequisite_cycle"
+    assert set(refused.value.details["lessons"]) == {a["id"], b["id"], c["id"]}
+    assert db.execute("select count(*) from lessons where id = %s", (a["id"],)).fetchone()[0] == 0, "nothing imported"

@@ -61,6 +61,33 @@ as $$
     where lc.theme_id = any (p_theme_ids);
 $$;
 
+-- Lessons that (through their own, or their module's, prerequisites) would need themselves: no
+-- learner could ever start them. Null when there are none.
+create or replace function private.prerequisite_cycle()
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  return (
+    with recursive needs as (
+      -- A lesson needs each lesson it or its module requires, and every lesson of a required module.
+      select l.id as lesson_id, coalesce(p.required_lesson_id, rl.id) as needed
+      from public.lessons l
+      join public.prerequisites p on p.lesson_id = l.id or p.module_id = l.module_id
+      left join public.lessons rl on rl.module_id = p.required_module_id
+      where coalesce(p.required_lesson_id, rl.id) is not null
+    ),
+    reach (start, at) as (
+      select lesson_id, needed from needs
+      union
+      select r.start, n.needed from reach r join needs n on n.lesson_id = r.at
+    )
+    select jsonb_agg(distinct start) from reach where start = at);
+end;
+$$;
+
 /** Section - Public functions */
 
 create or replace function public.import_catalog(p_catalog jsonb)
@@ -72,6 +99,7 @@ set client_min_messages = warning
 as $$
 declare
   v_report jsonb;
+  v_cycle jsonb;
   v_unpublished bigint;
   v_table text;
 begin
@@ -118,7 +146,12 @@ begin
     'slug', 'slug', 'title', 'title', 'position', 'position', 'published', 'published')));
   v_report := v_report || jsonb_build_object('courses', private.import_level('courses', 'course', jsonb_build_object(
     'theme_id', 'parent_id', 'slug', 'slug', 'title', 'title', 'position', 'position', 'published', 'published',
-    'is_premium', $e$coalesce((item ->> 'premium')::boolean, false)$e$)));
+    'is_premium', $e$coalesce((item ->> 'premium')::boolean, false)$e$,
+    'description', $e$item ->> 'description'$e$, 'category', $e$item ->> 'category'$e$,
+    'difficulty_level', $e$coalesce(item ->> 'difficulty', 'beginner')$e$,
+    'tags', $e$array(select jsonb_array_elements_text(coalesce(item -> 'tags', '[]')))$e$,
+    'thumbnail_url', $e$item ->> 'thumbnailUrl'$e$, 'price', $e$coalesce((item ->> 'price')::numeric, 0)$e$,
+    'estimated_duration_hours', $e$(item ->> 'estimatedDurationHours')::int$e$)));
   v_report := v_report || jsonb_build_object('modules', private.import_level('modules', 'module', jsonb_build_object(
     'course_id', 'parent_id', 'slug', 'slug', 'title', 'title', 'position', 'position', 'published', 'published')));
   v_report := v_report || jsonb_build_object('lessons', private.import_level('lessons', 'lesson', jsonb_build_object(
@@ -170,6 +203,12 @@ begin
     (select id from public.lessons where id = p.required_id),
     (select id from public.modules where id = p.required_id)
   from pg_temp.import_prerequisites p;
+
+  v_cycle := private.prerequisite_cycle();
+  if v_cycle is not null then
+    perform private.fail(400, 'prerequisite_cycle',
+      'Prerequisites form a cycle: these lessons could never be started.', jsonb_build_object('lessons', v_cycle));
+  end if;
 
   return v_report || jsonb_build_object('prerequisites', (select count(*) from pg_temp.import_prerequisites));
 end;
