@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PORT ?= 5000
 
-.PHONY: run test reset install bench openapi catalog user
+.PHONY: run test reset install bench openapi catalog user prune
 
 install:
 	@bash scripts/install.sh
@@ -40,3 +40,7 @@ catalog: install
 user: install
 	@test -n "$(EMAIL)" || { echo "usage: make user EMAIL=... [ROLE=student|instructor|admin] [NAME=...]"; exit 2; }
 	@$(PY) -m devstack user "$(EMAIL)" --role "$(or $(ROLE),student)" $(if $(NAME),--name "$(NAME)")
+
+## Retention on the running local stack (production: `flask --app app maintenance prune` from cron).
+prune: install
+	@$(PY) -m devstack exec -- .venv/bin/flask --app app maintenance prune

@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         catalog,
         certificates,
         content_progress,
+        data_rights,
         demo,
         endpoints,
         enrollments,
@@ -44,7 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     identity_service.init_app(app)
 
     for blueprint in (errors, health, identity, catalog, enrollments, lesson_completion, content_progress,
-                      offline_sync, tutorials, platform, certificates, demo, openapi):
+                      offline_sync, tutorials, platform, certificates, data_rights, demo, openapi):
         app.register_blueprint(blueprint.bp)
     init_rate_limits(app)
     return app

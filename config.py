@@ -45,6 +45,12 @@ class Config:
     MAX_LESSONS_PER_SAVE = _int("MAX_LESSONS_PER_SAVE", 500)
     MAX_SECONDS_PER_LESSON = _int("MAX_SECONDS_PER_LESSON", 86_400)
     HISTORY_RETENTION_DAYS = _int("HISTORY_RETENTION_DAYS", 90)
+    # `flask maintenance prune`: read notifications are kept this long (history and idempotency
+    # keys follow HISTORY_RETENTION_DAYS and IDEMPOTENCY_TTL_HOURS).
+    NOTIFICATION_RETENTION_DAYS = _int("NOTIFICATION_RETENTION_DAYS", 180)
+    # How long a verified token is trusted before the service asks again whether its learner may
+    # still act (erased, or an account deleted): the bound on how long an old token works.
+    IDENTITY_RECHECK_SECONDS = _int("IDENTITY_RECHECK_SECONDS", 60)
 
     # Seed 002: share of a chapter's catalog duration that completes it, and per-endpoint limits.
     CHAPTER_COMPLETION_SHARE = _float("CHAPTER_COMPLETION_SHARE", 0.95)

@@ -83,5 +83,6 @@ class CertificateSchema(Schema):
     basis = fields.Nested(CertificateBasisSchema, required=True)
     courseTitle = fields.String(required=True)
     learnerName = fields.String(required=True, allow_none=True)
+    holder = fields.String(required=True, validate=validate.OneOf(["on record", "holder erased at their request"]))
     completedAt = fields.String(required=True)
     revokedAt = fields.String(required=True, allow_none=True)

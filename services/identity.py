@@ -49,6 +49,7 @@ class TokenVerifier:
         self.cache_seconds = config["JWKS_CACHE_SECONDS"]
         self.timeout = config["SUPABASE_TIMEOUT"]
         self.token_ttl = config["LEARNER_TOKEN_TTL"]
+        self.recheck_seconds = config["IDENTITY_RECHECK_SECONDS"]
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
         self._lock = threading.Lock()
@@ -56,17 +57,25 @@ class TokenVerifier:
 
     # ----- verification ------------------------------------------------------------------------
     def verify(self, token: str) -> Learner:
-        """A browser sends the same token with every request: a token verified once is
-        remembered until it expires, which saves a signature check per request."""
+        """A browser sends the same token with every request: a token verified once (its
+        signature, and with the database that its learner may still act: not erased, account
+        not deleted) is remembered for IDENTITY_RECHECK_SECONDS at most, or until it expires."""
         remembered = self._verified.get(token)
         if remembered and remembered[1] > time.time():
             return remembered[0]
         self._verified.pop(token, None)
         learner, expires_at = self._verify(token)
+        rpc("check_identity", learner_id=learner.id, learner_kind=learner.kind)
         if len(self._verified) >= VERIFIED_TOKENS_KEPT:
             self._verified.clear()
-        self._verified[token] = (learner, expires_at)
+        self._verified[token] = (learner, min(expires_at, time.time() + self.recheck_seconds))
         return learner
+
+    def forget(self, learner_id: str) -> None:
+        """Stop trusting every remembered token of a learner (after their erasure)."""
+        for token, (learner, _) in list(self._verified.items()):
+            if learner.id == learner_id:
+                self._verified.pop(token, None)
 
     def _verify(self, token: str) -> tuple[Learner, float]:
         try:

@@ -24,8 +24,7 @@ def save(learner: Learner, save: dict, key: IdempotencyKey | None) -> dict:
     return rpc(
         "save_progress_document", learner=learner, idempotency=key,
         course_id=str(save["courseId"]), progress=progress, client_updated_at=_iso(save.get("clientUpdatedAt")),
-        device_id=save.get("deviceId"), history_days=current_app.config["HISTORY_RETENTION_DAYS"],
-        max_seconds=current_app.config["MAX_SECONDS_PER_LESSON"],
+        device_id=save.get("deviceId"), max_seconds=current_app.config["MAX_SECONDS_PER_LESSON"],
     )
 
 

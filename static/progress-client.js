@@ -9,6 +9,7 @@
 //   progress.progress()  // {completedLessonIds, lessonTimes, timeSpentSeconds, lastLessonId, pending, rejected}
 //   progress.acknowledge()                                           // the page has told the learner
 //   progress.signIn(accessToken)                                     // claim into a Supabase account
+//   progress.eraseMyData()                                           // erase it all, and forget the learner here
 //
 // Everything is kept in localStorage (the anonymous learner id and token, this device's id and
 // every unsynced change), so changes made offline survive a reload and are sent once online.
@@ -319,6 +320,19 @@ export function createProgressClient({
       state.etag = null;
       schedule(0);
       return hydrate();
+    },
+    // Erases everything the service holds about this learner, then forgets them on this device
+    // (their id, token and every course's local state): the next change starts a new learner.
+    async eraseMyData() {
+      const response = await request("DELETE", "/api/me", { confirm: identity.learnerId });
+      if (!response.ok) throw new Error(`erasure failed: ${response.status}`);
+      const erased = await response.json();
+      clearInterval(syncing); clearInterval(polling); clearTimeout(timer);
+      for (let i = storage.length - 1; i >= 0; i -= 1) {
+        const name = storage.key(i);
+        if (name?.startsWith(`${KEY}.`)) storage.removeItem(name);
+      }
+      return erased;
     },
     sync,
     hydrate,

@@ -295,3 +295,17 @@ def test_a_front_end_on_another_origin_loads_the_client_from_the_api(browser, ma
     finally:
         api.shutdown()
         other_origin.shutdown()
+
+
+def test_erase_my_data_erases_on_the_server_and_forgets_the_learner_here(browser, server, course, db):
+    context = browser.new_context()
+    page = open_course(context, server, course)
+    lesson = course.lessons(0)[0]
+    page.check(f"input[data-lesson='{lesson}']")
+    wait_synced(page)
+    learner_id = page.evaluate("window.progressClient.learnerId")
+    erased = page.evaluate("window.progressClient.eraseMyData()")
+    assert erased["erased"] is True and erased["learnerId"] == learner_id
+    assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('learner-progress.'))") == []
+    assert db.execute("select count(*) from lesson_progress where learner_id = %s", (learner_id,)).fetchone()[0] == 0
+    context.close()

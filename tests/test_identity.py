@@ -17,23 +17,23 @@ def identity(client, token):
     return client.get("/api/identity", headers=bearer(token))
 
 
-def test_supabase_hs256_token_is_an_account(client):
-    user_id = str(uuid.uuid4())
+def test_supabase_hs256_token_is_an_account(client, account):
+    user_id = account["id"]
     response = identity(client, supabase_token(user_id))
     assert response.status_code == 200
     assert response.json == {"learnerId": user_id, "kind": "account", "anonymous": False}
 
 
-def test_supabase_anonymous_sign_in_is_a_learner_like_any_other(client):
-    response = identity(client, supabase_token(is_anonymous=True))
+def test_supabase_anonymous_sign_in_is_a_learner_like_any_other(client, account):
+    response = identity(client, supabase_token(account["id"], is_anonymous=True))
     assert response.status_code == 200
     assert response.json["kind"] == "account" and response.json["anonymous"] is True
 
 
 @pytest.mark.parametrize("algorithm,key_name,kid", [("ES256", "ec", "ec-1"), ("RS256", "rsa", "rsa-1")])
-def test_asymmetric_tokens_are_verified_through_the_jwks(client, signing_keys, algorithm, key_name, kid):
+def test_asymmetric_tokens_are_verified_through_the_jwks(client, signing_keys, account, algorithm, key_name, kid):
     key = getattr(signing_keys, key_name)
-    response = identity(client, supabase_token(key=key, algorithm=algorithm, kid=kid))
+    response = identity(client, supabase_token(account["id"], key=key, algorithm=algorithm, kid=kid))
     assert response.status_code == 200, response.json
 
 
@@ -128,9 +128,9 @@ def test_decoded_learner_token_claims(client):
     assert claims["is_anonymous"] is True and claims["exp"] > time.time()
 
 
-def test_a_remembered_token_still_expires(client):
+def test_a_remembered_token_still_expires(client, account):
     """Verified tokens are remembered per process, but never past their expiry."""
-    token = supabase_token(exp=int(time.time()) + 2)
+    token = supabase_token(account["id"], exp=int(time.time()) + 2)
     assert identity(client, token).status_code == 200
     assert identity(client, token).status_code == 200
     time.sleep(max(0.0, jwt.decode(token, options={"verify_signature": False})["exp"] - time.time()) + 0.1)

@@ -139,14 +139,18 @@ create table public.quiz_attempts (
 create table public.certificates (
   -- The verification id: random, unguessable, stable.
   id uuid primary key default gen_random_uuid(),
-  learner_id uuid not null references public.learners (id) on delete cascade,
+  -- Null once its holder's data was erased at their request (holder_erased_at): the certificate
+  -- stays verifiable as issued, without the holder.
+  learner_id uuid references public.learners (id) on delete set null,
   course_id uuid not null references public.courses (id) on delete cascade,
   learner_name text,
   course_title text not null,
   completed_at timestamptz not null,
   issued_at timestamptz not null default now(),
   revoked_at timestamptz,
-  unique (learner_id, course_id)
+  holder_erased_at timestamptz,
+  unique (learner_id, course_id),
+  check ((learner_id is null) = (holder_erased_at is not null))
 );
 
 -- Seed 002: how many chapters a learner says a tutorial unknown to the catalog has. Per learner:

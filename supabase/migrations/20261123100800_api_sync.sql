@@ -192,7 +192,7 @@ $$;
 create or replace function public.save_progress_document(
   p_learner_id uuid, p_learner_kind text, p_course_id uuid, p_progress jsonb,
   p_client_updated_at timestamptz default null, p_device_id text default null,
-  p_history_days integer default 90, p_max_seconds integer default 86400)
+  p_max_seconds integer default 86400)
 returns jsonb
 language plpgsql
 security definer
@@ -228,8 +228,6 @@ begin
   values (p_learner_id, p_course_id, p_device_id, v_before,
           jsonb_build_object('progress', p_progress, 'clientUpdatedAt', p_client_updated_at),
           coalesce(v_after, 'null'));
-  delete from public.progress_history
-  where learner_id = p_learner_id and created_at < now() - make_interval(days => p_history_days);
 
   return jsonb_build_object(
     'progress', v_after,
@@ -238,7 +236,7 @@ begin
                          from jsonb_array_elements(v_sorted -> 'rejected') r));
 end;
 $$;
-select private.accepts_idempotency_key('public.save_progress_document(uuid, text, uuid, jsonb, timestamptz, text, integer, integer)');
+select private.accepts_idempotency_key('public.save_progress_document(uuid, text, uuid, jsonb, timestamptz, text, integer)');
 
 -- The document's version: it changes with every change of the learner's rows of the course (any
 -- contract's) and of its last lesson, and costs a few key lookups, not a document.

@@ -360,6 +360,7 @@ begin
         select nullif(p.full_name, '') from public.profiles p where p.id = v_course.instructor_id) end),
     'courseTitle', v_certificate.course_title,
     'learnerName', v_certificate.learner_name,
+    'holder', case when v_certificate.holder_erased_at is null then 'on record' else 'holder erased at their request' end,
     'completedAt', private.iso(v_certificate.completed_at),
     'revokedAt', private.iso(v_certificate.revoked_at));
 end;

@@ -49,7 +49,7 @@ select is((public.get_progress_document('66666666-6666-4666-8666-666666666666', 
   100, 'the claimed time is the account''s');
 select throws_ok($$select public.claim_browser_learner('66666666-6666-4666-8666-666666666666', '44444444-4444-4444-8444-444444444444')$$,
   'PT409', null, 'a second claim is refused');
-select ok(not has_function_privilege('authenticated', 'public.save_progress_document(uuid, text, uuid, jsonb, timestamptz, text, integer, integer)', 'execute'),
+select ok(not has_function_privilege('authenticated', 'public.save_progress_document(uuid, text, uuid, jsonb, timestamptz, text, integer)', 'execute'),
   'learners cannot call the merge with another learner''s id');
 
 select * from finish();
