@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         errors,
         health,
         identity,
+        insights,
         lesson_completion,
         offline_sync,
         openapi,
@@ -45,7 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     identity_service.init_app(app)
 
     for blueprint in (errors, health, identity, catalog, enrollments, lesson_completion, content_progress,
-                      offline_sync, tutorials, platform, certificates, data_rights, demo, openapi):
+                      offline_sync, tutorials, platform, certificates, data_rights, insights, demo, openapi):
         app.register_blueprint(blueprint.bp)
     init_rate_limits(app)
     return app

@@ -60,6 +60,9 @@ class Config:
     RATELIMIT_TUTORIAL_COMPLETE = os.environ.get("RATELIMIT_TUTORIAL_COMPLETE", "5 per minute")
     RATELIMIT_TUTORIAL_RESET = os.environ.get("RATELIMIT_TUTORIAL_RESET", "5 per minute")
 
+    # Instructor insight: a learner inactive this many days, not done, needs a nudge.
+    INSIGHT_INACTIVE_DAYS = _int("INSIGHT_INACTIVE_DAYS", 7)
+
     # Seed 001: how long the leaderboard is served from memory.
     LEADERBOARD_CACHE_SECONDS = _int("LEADERBOARD_CACHE_SECONDS", 60)
 

@@ -40,6 +40,7 @@ class Endpoint:
     idempotent: bool = False
     public: bool = False  # no identity needed
     html: bool = False
+    csv: bool = False
     limit: str | None = None  # the config key of its rate limit, on top of the default
     exempt: bool = False  # from every rate limit
     note: str | None = None

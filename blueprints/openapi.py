@@ -89,6 +89,8 @@ def operation(view, rule, declared: Endpoint) -> dict:
     doc = (view.__doc__ or rule.endpoint).strip().splitlines()
     if declared.html:
         success = {"text/html": {"schema": {"type": "string"}}}
+    elif declared.csv:
+        success = {"text/csv": {"schema": {"type": "string"}}}
     else:
         success = {"application/json": {"schema": declared.response or {"type": "object"}}}
     responses = {str(declared.status): {"description": "Success", "content": success}}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from pathlib import Path
 import time
 
 import httpx
@@ -308,4 +309,28 @@ def test_erase_my_data_erases_on_the_server_and_forgets_the_learner_here(browser
     assert erased["erased"] is True and erased["learnerId"] == learner_id
     assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('learner-progress.'))") == []
     assert db.execute("select count(*) from lesson_progress where learner_id = %s", (learner_id,)).fetchone()[0] == 0
+    context.close()
+
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+def test_the_insight_dashboard_draws_the_demo_cohort(browser, server, db):
+    """The demo course's scripted learners, seen by an admin: every chart has data points and
+    the nudge table rows; the screenshot is kept in tests/artifacts/."""
+    from scripts.demo_catalog import DEMO_COURSE, item_id
+    from tests.test_platform import make_account
+
+    admin = make_account(db, role="admin")
+    token = admin["headers"]["Authorization"].split()[1]
+    context = browser.new_context(viewport={"width": 1100, "height": 1800})
+    context.add_init_script(f"sessionStorage.setItem('learner-progress.insights-token', '{token}')")
+    page = context.new_page()
+    page.goto(f"{server}/insights/courses/{item_id(*DEMO_COURSE)}")
+    wait_until(page, "document.body.dataset.drawn === 'true'")
+    for chart in ("#funnel", "#drop-off", "#quizzes", "#cohorts", "#activity"):
+        assert page.locator(f"{chart} [data-point]").count() > 0, chart
+    assert page.locator("#nudges tbody tr").count() > 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "insights.png"), full_page=True)
     context.close()

@@ -32,8 +32,9 @@ select is(
    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname in ('public', 'private') and has_function_privilege('authenticated', p.oid, 'execute')),
   array['private.accessible_courses', 'private.course_accessible', 'private.is_admin', 'private.is_instructor',
-        'public.check_achievements', 'public.get_course_progress', 'public.lessons', 'public.published_catalog'],
-  'authenticated may execute only what policies use, the published catalog and seed 001''s own calls');
+        'public.check_achievements', 'public.course_insights', 'public.course_nudges', 'public.get_course_progress',
+        'public.lessons', 'public.published_catalog'],
+  'authenticated may execute only what policies use, the published catalog, seed 001''s own calls and insight');
 select is_empty(
   $$select p.proname from pg_proc p where p.pronamespace = 'public'::regnamespace
     and not has_function_privilege('service_role', p.oid, 'execute')$$,
