@@ -104,20 +104,22 @@ create index learners_points on public.learners (points desc);
 -- account: 403), or a browser learner already claimed into an account (409: its client should
 -- switch to the account).
 create or replace function private.require_active_learner(p_learner_id uuid, p_kind text)
-returns void
+returns public.learners
 language plpgsql
 stable
 set search_path = ''
 as $$
 declare
   v_learner public.learners;
-  v_user_exists boolean := exists (select 1 from auth.users where id = p_learner_id);
 begin
-  if p_kind = 'account' and not v_user_exists then
+  select * into v_learner from public.learners where id = p_learner_id;
+  -- A browser learner's row proves the id is no account's (registration refuses account ids);
+  -- only an account, or an id not seen yet, needs a look at auth.users.
+  if p_kind = 'account' and not exists (select 1 from auth.users where id = p_learner_id) then
     perform private.fail(401, 'account_deleted', 'This account no longer exists.', '{}');
   end if;
-  select * into v_learner from public.learners where id = p_learner_id;
-  if v_learner.kind <> p_kind or (p_kind = 'browser' and v_user_exists) then
+  if v_learner.kind <> p_kind
+     or (v_learner.id is null and p_kind = 'browser' and exists (select 1 from auth.users where id = p_learner_id)) then
     perform private.fail(403, 'not_a_browser_learner', 'This id belongs to an account: sign in to use it.', '{}');
   end if;
   if v_learner.claimed_by is not null then
@@ -125,6 +127,7 @@ begin
       'This anonymous learner was claimed into an account: sign in to that account.',
       jsonb_build_object('claimedAt', private.iso(v_learner.claimed_at)));
   end if;
+  return v_learner;
 end;
 $$;
 
@@ -137,9 +140,10 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform private.require_active_learner(p_learner_id, p_kind);
-  insert into public.learners (id, kind) values (p_learner_id, p_kind)
-  on conflict (id) do nothing;
+  if (private.require_active_learner(p_learner_id, p_kind)).id is null then
+    insert into public.learners (id, kind) values (p_learner_id, p_kind)
+    on conflict (id) do nothing;
+  end if;
 end;
 $$;
 
