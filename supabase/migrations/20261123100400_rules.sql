@@ -326,18 +326,33 @@ end;
 -- first_completed_at is a min, the completion and unmark clocks are maxes, last_accessed_at a
 -- max, watch_seconds a max; status and completed_at are derived from the clocks. `status: not-started` in a row is a
 -- reset request; score and data are the latest sent. Each row's merge is one atomic UPDATE, so
--- concurrent writers never lose each other's changes.
+-- concurrent writers never lose each other's changes. Returns how many lessons it completed or
+-- uncompleted, so that a write that changed no completion can skip the roll-ups.
 create or replace function private.merge_lesson_progress(p_rows jsonb)
-returns void
+returns integer
 language plpgsql
 set search_path = ''
 as $$
+declare
+  v_completed_before jsonb;
+  v_flips integer;
 begin
   insert into public.lesson_progress (learner_id, lesson_id, status, progress_percentage)
   select distinct r.learner_id, r.lesson_id, 'not-started', 0
   from jsonb_populate_recordset(null::public.lesson_progress, p_rows) r
   on conflict do nothing;
 
+  -- The rows, locked, as they are now (not as this statement's snapshot saw them): a concurrent
+  -- writer's completion counts as "before".
+  select coalesce(jsonb_object_agg(locked.key, locked.completed), '{}')
+  into v_completed_before
+  from (select lp.learner_id || '/' || lp.lesson_id as key, lp.completed_at is not null as completed
+        from public.lesson_progress lp
+        where (lp.learner_id, lp.lesson_id) in (
+          select r.learner_id, r.lesson_id from jsonb_populate_recordset(null::public.lesson_progress, p_rows) r)
+        for update of lp) locked;
+
+  with merged as (
   update public.lesson_progress lp set
     first_completed_at = least(lp.first_completed_at, date_trunc('milliseconds', r.first_completed_at)),
     completion_clock = greatest(lp.completion_clock, r.completion_clock),
@@ -358,7 +373,11 @@ begin
     last_position_seconds = coalesce(r.last_position_seconds, lp.last_position_seconds),
     last_accessed_at = greatest(lp.last_accessed_at, coalesce(r.last_accessed_at, now()))
   from jsonb_populate_recordset(null::public.lesson_progress, p_rows) r
-  where lp.learner_id = r.learner_id and lp.lesson_id = r.lesson_id;
+  where lp.learner_id = r.learner_id and lp.lesson_id = r.lesson_id
+  returning lp.learner_id, lp.lesson_id, lp.completed_at is not null as completed)
+  select count(*) into v_flips from merged m
+  where m.completed is distinct from (v_completed_before ->> (m.learner_id || '/' || m.lesson_id))::boolean;
+  return v_flips;
 end;
 $$;
 
@@ -507,7 +526,7 @@ end;
 -- Only the first progress of a day changes it, so later writes that day touch nothing here (no
 -- window query, and no update of the learner's row that concurrent writes would queue behind).
 create or replace function private.record_activity(p_learner_id uuid)
-returns void
+returns boolean
 language plpgsql
 set search_path = ''
 as $$
@@ -528,6 +547,7 @@ begin
     streak_days = (select count(*) from days where day = (select max(day) from days) - back::integer),
     last_active_on = (select max(day) from days)
   where id = p_learner_id and exists (select 1 from today);
+  return found;  -- a first activity today: the streak may have moved
 end;
 $$;
 
@@ -544,7 +564,7 @@ end;
 -- Awards every active achievement whose criteria the learner now meets, each at most once, adds
 -- its points and leaves a notification. Returns the achievements earned by this call; those the
 -- learner already holds are not checked again.
-create or replace function private.award_achievements(p_learner_id uuid)
+create or replace function private.award_achievements(p_learner_id uuid, p_kinds text[] default null)
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -552,6 +572,14 @@ as $$
 declare
   v_earned jsonb;
 begin
+  -- Only the kinds of criteria the write can have moved (null: every kind), and only if the
+  -- learner still lacks one of them: most writes of a learner who holds them stop here.
+  if not exists (select 1 from public.achievements a
+                 where a.is_active and (p_kinds is null or a.criteria ->> 'type' = any (p_kinds))
+                   and not exists (select 1 from public.user_achievements ua
+                                   where ua.learner_id = p_learner_id and ua.achievement_id = a.id)) then
+    return '[]';
+  end if;
   with stats as (
     select
       (select count(*) from public.enrollments where learner_id = p_learner_id and completed_at is not null) as courses,
@@ -565,7 +593,7 @@ begin
   ),
   met as (
     select a.* from public.achievements a, stats s
-    where a.is_active
+    where a.is_active and (p_kinds is null or a.criteria ->> 'type' = any (p_kinds))
       and not exists (select 1 from public.user_achievements ua
                       where ua.learner_id = p_learner_id and ua.achievement_id = a.id)
       and case a.criteria ->> 'type'
@@ -605,8 +633,12 @@ $$;
 
 /** Section - After every progress write */
 
--- What every progress write runs last, in its own transaction.
-create or replace function private.after_progress(p_learner_id uuid, p_course_id uuid)
+-- What every progress write runs last, in its transaction. A write that completed or uncompleted
+-- no lesson (p_completion_changed false) leaves the course roll-up as it was, and checks only the
+-- achievements whose criteria it can have moved (p_kinds: time_spent, quizzes_passed), plus
+-- streaks on a learner's first activity of the day.
+create or replace function private.after_progress(
+  p_learner_id uuid, p_course_id uuid, p_completion_changed boolean default true, p_kinds text[] default '{}')
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -615,8 +647,12 @@ declare
   v_rollup jsonb;
   v_was_completed timestamptz;
   v_now_completed timestamptz;
+  v_new_day boolean := private.record_activity(p_learner_id);
 begin
-  perform private.record_activity(p_learner_id);
+  if not p_completion_changed then
+    return private.award_achievements(p_learner_id,
+      p_kinds || case when v_new_day then array['streak_days'] else '{}' end);
+  end if;
   if p_course_id is not null then
     select completed_at into v_was_completed from public.enrollments
     where learner_id = p_learner_id and course_id = p_course_id for update;

@@ -92,11 +92,11 @@ $$;
 /** Section - Writes */
 
 -- A lesson's status as seed 004 sends it. `in-progress` never undoes a completion (a revisit
--- is not an unmark); `not-started` does.
+-- is not an unmark); `not-started` does. Returns how many completions it changed (0 or 1).
 create or replace function private.update_lesson_progress(
   p_learner_id uuid, p_learner_kind text, p_lesson_id uuid, p_status text,
   p_progress_percentage integer, p_score integer, p_data jsonb)
-returns void
+returns integer
 language plpgsql
 set search_path = ''
 as $$
@@ -107,7 +107,7 @@ begin
       where learner_id = p_learner_id and lesson_id = p_lesson_id and completed_at is not null) then
     perform private.require_unlocked(p_learner_id, p_lesson_id);
   end if;
-  perform private.merge_lesson_progress(jsonb_build_array(
+  return private.merge_lesson_progress(jsonb_build_array(
     jsonb_build_object('learner_id', p_learner_id, 'lesson_id', p_lesson_id, 'status', p_status,
       'progress_percentage', p_progress_percentage, 'score', p_score, 'data', p_data)
     -- completed is a completion event, not-started an unmark (a reset), in-progress neither
@@ -205,6 +205,7 @@ set search_path = ''
 as $$
 declare
   v_type text := private.content_type_of(p_content_id);
+  v_flips integer := 0;  -- lesson completions this write changed (exercises complete no lesson)
 begin
   if v_type is null then
     perform private.fail(404, 'content_not_found', 'Content not found.', jsonb_build_object('contentId', p_content_id));
@@ -214,7 +215,7 @@ begin
       jsonb_build_object('fields', jsonb_build_object('contentType', jsonb_build_array(format('Must be %s.', v_type)))));
   end if;
   case v_type
-    when 'lesson' then perform private.update_lesson_progress(
+    when 'lesson' then v_flips := private.update_lesson_progress(
       p_learner_id, p_learner_kind, p_content_id, p_status, p_progress_percentage, p_score, p_data);
     when 'exercise' then perform private.update_exercise_progress(
       p_learner_id, p_learner_kind, p_content_id, p_status, p_progress_percentage, p_score, p_data);
@@ -223,7 +224,8 @@ begin
   if v_type in ('lesson', 'exercise') then
     perform private.after_progress(p_learner_id, (
       select lc.course_id from public.lesson_catalog lc
-      where lc.lesson_id = coalesce((select lesson_id from public.exercises where id = p_content_id), p_content_id)));
+      where lc.lesson_id = coalesce((select lesson_id from public.exercises where id = p_content_id), p_content_id)),
+      v_flips > 0);
   end if;
   return private.content_item(p_learner_id, p_content_id, v_type);
 end;

@@ -134,14 +134,15 @@ begin atomic
 end;
 
 -- Merge one saved document (its lessons already sorted: all of this course, all counting) into the
--- learner's rows.
+-- learner's rows. Returns how many lesson completions it changed.
 create or replace function private.merge_document(
   p_learner_id uuid, p_course_id uuid, p_progress jsonb, p_clock timestamptz, p_device_id text)
-returns void
+returns integer
 language plpgsql
 set search_path = ''
 as $$
 declare
+  v_flips integer;
   v_incoming jsonb;  -- each lesson the document names, once: rows for private.incoming_lessons
 begin
   -- (A jsonb value, not a temporary table: creating one per save rewrote the system catalogs
@@ -166,11 +167,12 @@ begin
     group by id::uuid
   ) grouped;
 
-  perform private.merge_lesson_progress(coalesce(jsonb_agg(
+  select private.merge_lesson_progress(coalesce(jsonb_agg(
     jsonb_strip_nulls(jsonb_build_object(
       'learner_id', p_learner_id, 'lesson_id', i.lesson_id,
       'completion_clock', i.completed_at, 'first_completed_at', i.completed_at,
       'unmark_clock', i.unmarked_at, 'last_accessed_at', p_clock))), '[]'))
+  into v_flips
   from private.incoming_lessons(v_incoming) i;
 
   perform private.record_device_time(p_learner_id, private.bound_device_time(p_learner_id,
@@ -181,6 +183,7 @@ begin
   perform private.merge_last_lesson(p_learner_id, p_course_id, (p_progress ->> 'lastLessonId')::uuid, p_clock);
   update public.course_documents set updated_at = now()
   where learner_id = p_learner_id and course_id = p_course_id;
+  return v_flips;
 end;
 $$;
 
@@ -201,6 +204,7 @@ set client_min_messages = warning
 as $$
 declare
   v_sorted jsonb;
+  v_flips integer;
   v_before jsonb;
   v_after jsonb;
   v_clock timestamptz := private.client_clock(p_client_updated_at::text);
@@ -220,9 +224,9 @@ begin
 
   v_sorted := private.sort_named_lessons(p_course_id, p_progress, p_max_seconds);
   v_before := private.progress_document(p_learner_id, p_course_id);
-  perform private.merge_document(p_learner_id, p_course_id, v_sorted -> 'accepted', v_clock, v_device);
+  v_flips := private.merge_document(p_learner_id, p_course_id, v_sorted -> 'accepted', v_clock, v_device);
   v_after := private.progress_document(p_learner_id, p_course_id);
-  perform private.after_progress(p_learner_id, p_course_id);
+  perform private.after_progress(p_learner_id, p_course_id, v_flips > 0, array['time_spent']);
 
   insert into public.progress_history (learner_id, course_id, device_id, before, incoming, after)
   values (p_learner_id, p_course_id, p_device_id, v_before,

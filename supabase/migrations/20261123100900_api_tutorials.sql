@@ -202,6 +202,7 @@ declare
   v_duration integer;
   v_watched numeric;
   v_completed boolean;
+  v_flips integer;
 begin
   perform private.require_tutorial_access(p_learner_id, p_learner_kind, v_course);
   v_lesson_id := private.resolve_chapter(v_course, p_chapter_id);
@@ -220,11 +221,11 @@ begin
   left join public.lesson_progress lp on lp.learner_id = l.id and lp.lesson_id = v_lesson_id
   where l.id = p_learner_id;
   v_completed := coalesce(p_completed, false) or (v_duration is not null and v_watched >= p_completion_share * v_duration);
-  perform private.merge_lesson_progress(jsonb_build_array(
+  v_flips := private.merge_lesson_progress(jsonb_build_array(
     jsonb_build_object('learner_id', p_learner_id, 'lesson_id', v_lesson_id, 'watch_seconds', v_watched,
                        'last_position_seconds', trim_scale(round(coalesce(p_last_position, p_watch_time), 3)))
     || case when v_completed then private.completion_row(p_learner_id, v_lesson_id, true, clock_timestamp()) else '{}' end));
-  perform private.after_progress(p_learner_id, v_course.id);
+  perform private.after_progress(p_learner_id, v_course.id, v_flips > 0, array['time_spent']);
   return private.tutorial_state(p_learner_id, p_tutorial_id, v_course);
 end;
 $$;
@@ -263,7 +264,7 @@ begin
                                     answers, time_taken_seconds)
   values (p_learner_id, v_course.id, v_exercise.id, v_exercise.lesson_id, p_quiz_id, p_score, p_max_score,
           private.passes(p_score, p_max_score, v_exercise.pass_mark), p_answers, p_time_taken);
-  perform private.after_progress(p_learner_id, v_course.id);
+  perform private.after_progress(p_learner_id, v_course.id, false, array['quizzes_passed']);
   return private.idempotent_store(p_learner_id, p_idempotency_key, p_fingerprint,
     private.tutorial_state(p_learner_id, p_tutorial_id, v_course));
 end;

@@ -18,6 +18,7 @@ declare
   v_lesson public.lesson_catalog := private.require_lesson_access(p_learner_id, p_learner_kind, p_lesson_id);
   v_completing boolean := p_completion_percentage = 100;
   v_achievements jsonb;
+  v_flips integer;
 begin
   if p_course_id is not null and p_course_id <> v_lesson.course_id then
     perform private.fail(400, 'course_mismatch', 'This lesson belongs to another course.',
@@ -27,7 +28,7 @@ begin
       where learner_id = p_learner_id and lesson_id = p_lesson_id and completed_at is not null) then
     perform private.require_unlocked(p_learner_id, p_lesson_id);
   end if;
-  perform private.merge_lesson_progress(jsonb_build_array(
+  v_flips := private.merge_lesson_progress(jsonb_build_array(
     jsonb_build_object('learner_id', p_learner_id, 'lesson_id', p_lesson_id,
       'progress_percentage', p_completion_percentage, 'data', p_section_progress)
     || case when v_completing then private.completion_row(p_learner_id, p_lesson_id, true, clock_timestamp()) else '{}' end));
@@ -35,7 +36,7 @@ begin
     perform private.record_device_time(p_learner_id, private.bound_device_time(p_learner_id, jsonb_build_array(
       jsonb_build_object('lesson_id', p_lesson_id, 'device_id', 'platform', 'seconds', p_time_spent))));
   end if;
-  v_achievements := private.after_progress(p_learner_id, v_lesson.course_id);
+  v_achievements := private.after_progress(p_learner_id, v_lesson.course_id, v_flips > 0, array['time_spent']);
   return jsonb_build_object(
     -- Seed 001's lesson_progress row, by its column names.
     'progress', (select jsonb_build_object('user_id', learner_id, 'lesson_id', lesson_id, 'course_id', v_lesson.course_id,
@@ -83,7 +84,7 @@ begin
     'attempt', jsonb_build_object('id', v_attempt.id, 'lessonId', p_lesson_id, 'score', v_attempt.score,
       'maxScore', v_attempt.max_score, 'isPassed', v_attempt.passed, 'answers', v_attempt.answers,
       'timeTakenSeconds', v_attempt.time_taken_seconds, 'completedAt', private.iso(v_attempt.created_at)),
-    'achievements', private.after_progress(p_learner_id, v_lesson.course_id));
+    'achievements', private.after_progress(p_learner_id, v_lesson.course_id, false, array['quizzes_passed']));
 end;
 $$;
 select private.accepts_idempotency_key('public.record_lesson_quiz_attempt(uuid, text, uuid, integer, integer, jsonb, integer)');
