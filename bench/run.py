@@ -179,7 +179,14 @@ class Bench:
                                        check=True, capture_output=True, text=True).stdout)
         print(f"[{self.name}] dataset: {self.rows} lesson-progress rows in {self.build_seconds:.1f}s", flush=True)
         self.api_port, self.peer_port = free_port(), free_port()
-        start_app(self.stack, self.api_port, extra_env={"RATELIMIT_ENABLED": "false", "LOG_LEVEL": "INFO"})
+        # As production runs it: limits on, counted in the stack's Redis (set out of reach, so that
+        # they cost what they cost and refuse nothing), JSON request logs on.
+        out_of_reach = "1000000 per minute"
+        start_app(self.stack, self.api_port, extra_env={
+            "RATELIMIT_ENABLED": "true", "LOG_LEVEL": "INFO",
+            **{name: out_of_reach for name in ("RATELIMIT_DEFAULT", "RATELIMIT_WRITE", "RATELIMIT_TUTORIAL_READ",
+                                               "RATELIMIT_TUTORIAL_CHAPTER", "RATELIMIT_TUTORIAL_QUIZ",
+                                               "RATELIMIT_TUTORIAL_COMPLETE", "RATELIMIT_TUTORIAL_RESET")}})
         env = {**os.environ, **self.stack.env(), "PEER_PORT": str(self.peer_port)}
         self.stack.spawn("peer", ["node", str(BENCH / "peer.mjs")], env=env, cwd=BENCH)
         wait_for_port(self.peer_port)
