@@ -139,6 +139,7 @@ def demo_learners_sql(catalog: dict) -> str:
     quizzes = [(lesson, exercise) for lesson in lessons for exercise in lesson.get("exercises", [])
                if exercise.get("kind") == "quiz"]
     rows = []
+    demo_ids = [f"'{item_id('demo-learner', str(n))}'" for n in range(DEMO_LEARNERS)]
     for n in range(DEMO_LEARNERS):
         learner = item_id("demo-learner", str(n))
         weeks_ago = n % 6
@@ -168,8 +169,7 @@ def demo_learners_sql(catalog: dict) -> str:
         "update public.enrollments e set progress_percentage = (private.course_rollup(e.learner_id, e.course_id) ->> 'percent')::int,"
         " completed_at = case when private.course_rollup(e.learner_id, e.course_id) ->> 'status' = 'completed'"
         " then e.enrolled_at + interval '5 days' end"
-        f" where e.course_id = '{course['id']}' and e.learner_id in (select id from public.learners where kind = 'browser'"
-        " and created_at < now() - interval '6 days');")
+        f" where e.course_id = '{course['id']}' and e.learner_id = any (array[{', '.join(demo_ids)}]::uuid[]);")
     return "-- Demo learners for the insight dashboard (demo data, see scripts/demo_catalog.py).\n" + "\n".join(rows) + "\n"
 
 
