@@ -48,6 +48,9 @@ def stack_config(stack: Stack, **overrides) -> dict:
         "SUPABASE_SERVICE_ROLE_KEY": SERVICE_ROLE_KEY,
         "SUPABASE_JWT_SECRET": JWT_SECRET,
         "RATELIMIT_ENABLED": False,
+        # Each test app counts on its own (the environment of `devstack test` names the stack's
+        # Redis, which the two-worker test uses explicitly).
+        "RATELIMIT_STORAGE_URI": "memory://",
         "ANONYMOUS_LEARNERS": "token",
         **overrides,
     }

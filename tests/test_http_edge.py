@@ -164,7 +164,8 @@ def test_a_chunked_body_over_the_limit_is_413_not_truncated(live_api):
 
 # ----- rate limits that mean what they say ---------------------------------------------------------
 def test_limits_hold_across_two_workers_with_the_shared_store(stack):
-    redis.Redis.from_url(stack.redis_url).flushdb()  # a fresh window for this address
+    with redis.Redis.from_url(stack.redis_url) as store:
+        store.flushdb()  # a fresh window for this address
     port = free_port()
     env = {**os.environ, **stack.env(), "RATELIMIT_ENABLED": "true", "RATELIMIT_WRITE": "5 per minute",
            "RATELIMIT_STORAGE_URI": stack.redis_url}
