@@ -54,7 +54,7 @@ worker_processes 1;
 daemon off;
 pid {root}/nginx.pid;
 error_log {root}/logs/nginx-error.log warn;
-events {{ worker_connections 1024; }}
+events {{ worker_connections 4096; }}
 http {{
   client_body_temp_path {root}/nginx-tmp/body;
   proxy_temp_path {root}/nginx-tmp/proxy;

@@ -1,8 +1,8 @@
 """One service-role Supabase client per process, and the one place its errors are translated.
 
 The client uses HTTP/1.1 (HTTP/2 on a shared sync client has produced "Server disconnected"),
-a timeout of a few seconds, and no automatic retries: a caller gets a fast 503 instead of a GET
-retried for seven seconds. It is never re-authenticated per request; learner identity is passed
+a timeout of a few seconds, and no retries but one of a connection that could not be opened (the
+request was not sent): a caller gets a fast 503 instead of a call retried for seven seconds. It is never re-authenticated per request; learner identity is passed
 to SQL functions as an argument, and the functions check it.
 """
 
@@ -53,7 +53,10 @@ def init_app(app) -> None:
             # One line, not a traceback: the usual first-hour mistake is a shell without .env.
             raise SystemExit(f"{setting} is not set: copy .env.example to .env, or run through make "
                              "(make run, make catalog, make user), which set it for the local stack.")
-    http = httpx.Client(http2=False, timeout=app.config["SUPABASE_TIMEOUT"])
+    # One retry of a connection that could not be opened (the request was never sent, so it is safe
+    # for every call); nothing else is retried.
+    http = httpx.Client(http2=False, timeout=app.config["SUPABASE_TIMEOUT"],
+                        transport=httpx.HTTPTransport(retries=1))
     options = ClientOptions(
         httpx_client=http,
         postgrest_client_retry=False,
@@ -107,6 +110,8 @@ def rpc(function: str, *, learner: Learner | None = None, idempotency: Idempoten
         raise translated from error
     except httpx.TransportError as error:
         UPSTREAM_ERRORS.labels("unreachable").inc()
+        log.warning("gateway unreachable", extra={"fields": {
+            "requestId": g.get("request_id") if has_request_context() else None, "error": repr(error)}})
         raise Unavailable("The database is not reachable right now; retry shortly.") from error
     return response.data
 
