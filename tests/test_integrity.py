@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from devstack.stack import ANON_KEY
 from tests.catalogs import course_tree, import_course
-from tests.conftest import bearer, supabase_token
+from tests.conftest import bearer
 from tests.test_platform import make_account
 
 BASE = "/v1/tutorials/progress"
