@@ -1,0 +1,158 @@
+"""Roll-ups read counters that every write keeps up to date and every change of the catalog
+recounts: after any mix of writes (on every contract) and catalog edits, alone or at the same
+time, the counters, the totals and the roll-ups built on them equal a recount from the rows."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.catalogs import course_tree, import_course, new_id
+from tests.conftest import bearer
+from tests.test_skipped_work import write
+
+CATALOG_EDITS = ["unpublish lesson", "publish lesson", "unpublish module", "publish module", "move lesson",
+                 "add lesson", "delete lesson", "unpublish course", "publish course", "premium", "free"]
+STEPS = st.lists(st.one_of(
+    st.tuples(st.sampled_from(["mark", "unmark", "content", "save", "chapter", "progress", "reset"]),
+              st.integers(0, 2), st.integers(1, 900)),
+    st.tuples(st.sampled_from(CATALOG_EDITS), st.integers(0, 2), st.integers(0, 1)),
+), min_size=3, max_size=14)
+
+
+def edit_catalog(db, course, edit: str, index: int, module: int) -> None:
+    lessons = [row[0] for row in db.execute(
+        "select l.id::text from lessons l join modules m on m.id = l.module_id where m.course_id = %s"
+        " order by m.position, l.position, l.id", (course.course_id,))]
+    lesson = lessons[index % len(lessons)] if lessons else None
+    module_id = course.module_id(module)
+    if edit in ("unpublish lesson", "publish lesson") and lesson:
+        db.execute("update lessons set published = %s where id = %s", (edit == "publish lesson", lesson))
+    elif edit in ("unpublish module", "publish module"):
+        db.execute("update modules set published = %s where id = %s", (edit == "publish module", module_id))
+    elif edit == "move lesson" and lesson:
+        db.execute("update lessons set module_id = %s, slug = %s where id = %s",
+                   (module_id, f"moved-{uuid.uuid4().hex[:8]}", lesson))
+    elif edit == "add lesson":
+        db.execute("insert into lessons (id, module_id, slug, title, position) values (%s, %s, %s, 'Added', 9)",
+                   (new_id(), module_id, f"added-{uuid.uuid4().hex[:8]}"))
+    elif edit == "delete lesson" and lesson and len(lessons) > 1:
+        db.execute("delete from lessons where id = %s", (lesson,))
+    elif edit in ("unpublish course", "publish course"):
+        db.execute("update courses set published = %s where id = %s", (edit == "publish course", course.course_id))
+    elif edit in ("premium", "free"):
+        db.execute("update courses set is_premium = %s where id = %s", (edit == "premium", course.course_id))
+
+
+def recounted_lessons(db, learner_id: str, course_id: str | None = None):
+    """Per counting module of the learner: (completed, started), straight from the rows."""
+    rows = db.execute(
+        "select lc.module_id::text, count(lp.completed_at), count(*) from lesson_progress lp"
+        " join lesson_catalog lc on lc.lesson_id = lp.lesson_id"
+        " where lp.learner_id = %s and lc.counts and (%s::uuid is null or lc.course_id = %s::uuid)"
+        " group by lc.module_id", (learner_id, course_id, course_id)).fetchall()
+    return {module: (completed, started) for module, completed, started in rows}
+
+
+def assert_counts_match_a_recount(db, learner_id: str, course) -> None:
+    counters = {module: (completed, started) for module, completed, started in db.execute(
+        "select module_id::text, completed, started from private.learner_module_counts"
+        " where learner_id = %s and started > 0", (learner_id,)).fetchall()}
+    assert counters == recounted_lessons(db, learner_id)
+
+    module_totals = dict(db.execute(
+        "select module_id::text, lessons from private.module_lesson_totals where course_id = %s", (course.course_id,)).fetchall())
+    assert module_totals == dict(db.execute(
+        "select module_id::text, count(*) from lesson_catalog where course_id = %s and counts group by module_id",
+        (course.course_id,)).fetchall())
+
+    total, completed = db.execute(
+        "select count(*), count(lp.completed_at) from lesson_catalog lc"
+        " left join lesson_progress lp on lp.lesson_id = lc.lesson_id and lp.learner_id = %s"
+        " where lc.counts and lc.course_id in (select private.accessible_courses(%s))", (learner_id, learner_id)).fetchone()
+    overall = db.execute("select private.overall_rollup(%s)", (learner_id,)).fetchone()[0]
+    assert (overall["totalCount"], overall["completedCount"]) == (total, completed)
+
+    course_total, course_completed = db.execute(
+        "select count(*), count(lp.completed_at) from lesson_catalog lc"
+        " left join lesson_progress lp on lp.lesson_id = lc.lesson_id and lp.learner_id = %s"
+        " where lc.counts and lc.course_id = %s", (learner_id, course.course_id)).fetchone()
+    rollup = db.execute("select private.course_rollup(%s, %s)", (learner_id, course.course_id)).fetchone()[0]
+    assert (rollup["totalCount"], rollup["completedCount"]) == (course_total, course_completed)
+
+
+@pytest.fixture
+def new_course(app):
+    def make():
+        course = course_tree((2, 1))
+        import_course(app, course)
+        return course
+    return make
+
+
+def new_learner(client, db) -> tuple[str, dict]:
+    learner_id = str(uuid.uuid4())
+    headers = bearer(client.post("/api/learners", json={"userId": learner_id}).json["token"])
+    db.execute("update learners set created_at = now() - interval '1 day' where id = %s", (learner_id,))
+    return learner_id, headers
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=STEPS)
+def test_counters_equal_a_recount_after_any_writes_and_catalog_edits(app, db, new_course, steps):
+    course = new_course()
+    with app.test_client() as client:
+        learner_id, headers = new_learner(client, db)
+        for kind, index, amount in steps:
+            if kind in CATALOG_EDITS:
+                edit_catalog(db, course, kind, index, amount)
+            elif kind == "reset":
+                assert client.delete(f"/api/progress?courseId={course.course_id}", headers=headers).status_code < 300
+            else:
+                # Edits make some writes refused (unpublished, premium, unknown): never a 5xx.
+                assert write(client, headers, course, kind, index, amount).status_code < 500, (kind, steps)
+            assert_counts_match_a_recount(db, learner_id, course)
+
+
+def test_counters_stay_exact_while_the_catalog_changes_under_concurrent_writes(app, db, stack, new_course):
+    """Writers adjust counters while an editor publishes and unpublishes lessons of the same
+    course: the recount and the writes are ordered, so no change is lost or counted twice."""
+    course = new_course()
+    lessons = course.lessons(0) + course.lessons(1)
+    with app.test_client() as client:
+        learners = [new_learner(client, db) for _ in range(4)]
+    stop = threading.Event()
+    failures: list[str] = []
+
+    def learner_writes(headers):
+        with app.test_client() as client:
+            for n in range(40):
+                lesson = lessons[n % len(lessons)]
+                answer = (client.delete if n % 3 == 2 else client.post)(f"/api/progress/lessons/{lesson}", headers=headers)
+                if answer.status_code >= 500:
+                    failures.append(f"{answer.status_code} {answer.get_data(as_text=True)}")
+
+    def editor():
+        with psycopg.connect(stack.superuser_url, autocommit=True) as conn:
+            n = 0
+            while not stop.is_set():
+                conn.execute("update lessons set published = not published where id = %s", (lessons[n % len(lessons)],))
+                n += 1
+
+    editing = threading.Thread(target=editor)
+    editing.start()
+    writers = [threading.Thread(target=learner_writes, args=(headers,)) for _, headers in learners]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    stop.set()
+    editing.join()
+    assert failures == []
+    for learner_id, _ in learners:
+        assert_counts_match_a_recount(db, learner_id, course)
