@@ -22,8 +22,14 @@ select md5('bench-lesson-' || c || '-' || l)::uuid, md5('bench-module-' || c || 
        'l' || l, 'Lesson ' || l, l, 600
 from generate_series(1, :courses) c, generate_series(1, :lessons) l;
 
+-- Signed-in learners (Supabase Auth users, whose learner rows their sign-up makes), as the
+-- bench's tokens say: the API checks that a token's account exists.
+insert into auth.users (id, aud, role, email)
+select md5('bench-learner-' || n)::uuid, 'authenticated', 'authenticated', 'bench-' || n || '@bench.test'
+from generate_series(1, :learners) n;
 insert into public.learners (id, kind)
-select md5('bench-learner-' || n)::uuid, 'browser' from generate_series(1, :learners) n;
+select md5('bench-learner-' || n)::uuid, 'account' from generate_series(1, :learners) n
+on conflict (id) do nothing;
 
 -- Each learner takes courses_per_learner courses (spread over the catalog) ...
 create temporary table bench_taking as

@@ -26,12 +26,13 @@ if (cluster.isPrimary) {
   }
 
   const routes = {
-    "POST /mark": (learner, body) => ["mark_lesson_complete", { p_learner_id: learner, p_learner_kind: "browser", p_lesson_id: body.lessonId }],
-    "POST /save": (learner, body) => ["save_progress_document", { p_learner_id: learner, p_learner_kind: "browser", p_course_id: body.courseId, p_progress: body.progress, p_device_id: body.deviceId }],
+    "POST /mark": (learner, body) => ["mark_lesson_complete", { p_learner_id: learner, p_learner_kind: "account", p_lesson_id: body.lessonId }],
+    "POST /save": (learner, body) => ["save_progress_document", { p_learner_id: learner, p_learner_kind: "account", p_course_id: body.courseId, p_progress: body.progress, p_device_id: body.deviceId }],
     "GET /summary": (learner) => ["progress_summary", { p_learner_id: learner }],
-    "POST /chapter": (learner, body) => ["record_chapter", { p_learner_id: learner, p_learner_kind: "browser", p_tutorial_id: body.tutorialId, p_chapter_id: body.chapterId, p_watch_time: body.watchTime }],
-    "POST /lesson-progress": (learner, body) => ["record_lesson_progress", { p_learner_id: learner, p_learner_kind: "browser", p_lesson_id: body.lessonId, p_completion_percentage: body.completionPercentage, p_time_spent: body.timeSpent }],
+    "POST /chapter": (learner, body) => ["record_chapter", { p_learner_id: learner, p_learner_kind: "account", p_tutorial_id: body.tutorialId, p_chapter_id: body.chapterId, p_watch_time: body.watchTime }],
+    "POST /lesson-progress": (learner, body) => ["record_lesson_progress", { p_learner_id: learner, p_learner_kind: "account", p_lesson_id: body.lessonId, p_completion_percentage: body.completionPercentage, p_time_spent: body.timeSpent }],
     "GET /course-summary": (learner, body, url) => ["course_summary", { p_learner_id: learner, p_course_id: url.searchParams.get("courseId") }],
+    "GET /document": (learner, body, url, req) => ["get_progress_document", { p_learner_id: learner, p_course_id: url.searchParams.get("courseId"), p_known_version: (req.headers["if-none-match"] || "").replaceAll('"', "") || null }],
   };
 
   http.createServer((req, res) => {
@@ -42,8 +43,12 @@ if (cluster.isPrimary) {
       const route = routes[`${req.method} ${url.pathname}`];
       const learner = learnerFrom(req);
       if (!route || !learner) { res.writeHead(route ? 401 : 404).end(); return; }
-      const [fn, args] = route(learner, raw ? JSON.parse(raw) : {}, url);
+      const [fn, args] = route(learner, raw ? JSON.parse(raw) : {}, url, req);
       const { data, error } = await supabase.rpc(fn, args, { get: req.method === "GET" });
+      if (data && data.version) {  // a conditional read: 304 with the ETag when unchanged
+        res.setHeader("ETag", `"${data.version}"`);
+        if (data.notModified) { res.writeHead(304).end(); return; }
+      }
       res.writeHead(error ? 500 : 200, { "Content-Type": "application/json" }).end(JSON.stringify(error ?? data));
     });
   }).listen(Number(PEER_PORT), "127.0.0.1");
