@@ -41,7 +41,9 @@ select md5('bench-learner-' || n)::uuid, md5('bench-course-' || c)::uuid, 'progr
        100 * :lessons_per_course_done / :lessons
 from bench_taking on conflict do nothing;
 
--- ... and has completed the first lessons_per_course_done lessons of each.
+-- ... and has completed the first lessons_per_course_done lessons of each. A bulk load: the
+-- per-row counter trigger is off, and the catalog's recount (below) makes the counters once.
+alter table public.lesson_progress disable trigger lesson_progress_counts_insert;
 insert into public.lesson_progress (learner_id, lesson_id, status, completed_at, first_completed_at,
   completion_clock, progress_percentage, time_spent_seconds, watch_seconds, last_accessed_at)
 select md5('bench-learner-' || n)::uuid, md5('bench-lesson-' || c || '-' || l)::uuid, 'completed',
@@ -49,6 +51,8 @@ select md5('bench-learner-' || n)::uuid, md5('bench-lesson-' || c || '-' || l)::
        100, 300, 300, now() - make_interval(mins => l)
 from bench_taking, generate_series(1, :lessons_per_course_done) l
 on conflict do nothing;
+alter table public.lesson_progress enable trigger lesson_progress_counts_insert;
+select private.refresh_course_totals(id) from public.courses;
 
 insert into public.course_documents (learner_id, course_id, last_lesson_id, last_lesson_clock)
 select md5('bench-learner-' || n)::uuid, md5('bench-course-' || c)::uuid,
@@ -60,4 +64,6 @@ select md5('bench-learner-' || n)::uuid, md5('bench-course-' || c)::uuid, 'final
 from bench_taking;
 
 commit;
-vacuum analyze public.lessons, public.modules, public.courses, public.learners, public.lesson_progress, public.enrollments, public.course_documents, public.quiz_attempts;
+vacuum analyze public.lessons, public.modules, public.courses, public.learners, public.lesson_progress, public.enrollments,
+  public.course_documents, public.quiz_attempts, private.learner_module_counts, private.module_lesson_totals,
+  private.course_lesson_totals, private.open_catalog_lessons;
