@@ -12,7 +12,10 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, current_app, g, jsonify
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
+
+from extensions import refused_headers
 
 from services.errors import ServiceError, code_for
 
@@ -42,6 +45,9 @@ def handle_service_error(error: ServiceError):
 @bp.app_errorhandler(HTTPException)
 def handle_http_exception(error: HTTPException):
     response = error_response(error.code or 500, error.description or error.name)
+    if isinstance(error, RateLimitExceeded):
+        response.headers.update(refused_headers())
+        return response
     retry_after = error.get_headers() and dict(error.get_headers()).get("Retry-After")
     if retry_after:
         response.headers["Retry-After"] = retry_after
