@@ -14,8 +14,9 @@ def test_429_with_retry_after_once_the_limit_is_spent(make_app):
     assert statuses == [200, 200, 200, 429]
     limited = client.get("/api/identity", headers=token)
     assert limited.json["code"] == "rate_limited" and limited.json["status"] == 429
-    # When the minute's window resets, not the generic RETRY_AFTER_SECONDS of an outage.
-    assert 2 < int(limited.headers["Retry-After"]) <= 60
+    # When the minute's window resets (in whole seconds, rounded up), not the generic
+    # RETRY_AFTER_SECONDS of an outage.
+    assert 2 < int(limited.headers["Retry-After"]) <= 61
     assert (limited.headers["X-RateLimit-Limit"], limited.headers["X-RateLimit-Remaining"]) == ("3", "0")
 
 

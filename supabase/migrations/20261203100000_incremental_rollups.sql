@@ -173,10 +173,11 @@ as $$
 begin
   return (
     select private.module_json(p_module_id, coalesce(c.completed, 0), coalesce(t.lessons, 0),
-      coalesce(c.started > 0, false) or private.visited(p_learner_id, p_module_id))
+      coalesce(c.started > 0, false) or v.learner_id is not null)
     from (select 1) one
     left join private.module_lesson_totals t on t.module_id = p_module_id
-    left join private.learner_module_counts c on c.learner_id = p_learner_id and c.module_id = p_module_id);
+    left join private.learner_module_counts c on c.learner_id = p_learner_id and c.module_id = p_module_id
+    left join public.content_visits v on v.learner_id = p_learner_id and v.content_id = p_module_id);
 end;
 $$;
 
@@ -191,10 +192,11 @@ begin
   return query
   select t.module_id, m.position,
     private.module_json(t.module_id, coalesce(c.completed, 0), t.lessons,
-      coalesce(c.started > 0, false) or private.visited(p_learner_id, t.module_id))
+      coalesce(c.started > 0, false) or v.learner_id is not null)
   from private.module_lesson_totals t
   join public.modules m on m.id = t.module_id
   left join private.learner_module_counts c on c.learner_id = p_learner_id and c.module_id = t.module_id
+  left join public.content_visits v on v.learner_id = p_learner_id and v.content_id = t.module_id
   where t.course_id = p_course_id;
 end;
 $$;
