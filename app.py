@@ -1,4 +1,4 @@
-"""The application factory: `flask --app app run`, or gunicorn 'app:create_app()'."""
+"""The application factory: `flask --app app run`, or `granian --interface wsgi --factory app:create_app`."""
 
 from __future__ import annotations
 

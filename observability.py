@@ -2,7 +2,7 @@
 
 - `/metrics` for Prometheus: request counts and latency histograms labelled by route template
   (never the raw path, so ids do not explode the series) and status; upstream error counters.
-  Under gunicorn, PROMETHEUS_MULTIPROC_DIR makes every worker count into one view.
+  With several worker processes, PROMETHEUS_MULTIPROC_DIR makes every worker count into one view.
 - One JSON log line per request: request id, route, method, status, duration and a hash of the
   learner id. Tokens and keys are never logged.
 - X-Request-ID: a sane incoming one (a proxy's) is kept, otherwise one is made; every response

@@ -427,7 +427,7 @@ INTRO = """# Benchmarks
 reads, and a polling page's conditional read answered 304) through five paths, in one run,
 interleaved per workload and connection count:
 
-1. **api**: this Flask API (gunicorn, 2 workers x 4 threads, as `make run` serves it), as
+1. **api**: this Flask API (granian, 2 workers x 4 threads, as `make run` serves it), as
    production runs it: token verification, validation, rate limits counted in Redis (set out
    of reach), JSON request logs and metrics on;
 2. **bare**: the design card's floor (`bench/bare.py`): Flask and supabase-py calling the same

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 import uuid
 
@@ -13,6 +12,7 @@ import psycopg
 import pytest
 import redis
 
+from devstack.__main__ import app_command
 from devstack.stack import ROOT, free_port
 from tests.catalogs import course_tree, import_course
 from tests.conftest import bearer
@@ -127,12 +127,11 @@ def test_constraint_names_never_reach_clients(client, db):
 # ----- bodies over the limit, however they are sent -----------------------------------------------
 @pytest.fixture(scope="module")
 def live_api(stack):
-    """The app under gunicorn, as `make run` serves it."""
+    """The app under the server `make run` uses."""
     port = free_port()
     env = {**os.environ, **stack.env(), "MAX_CONTENT_LENGTH": "2048", "RATELIMIT_ENABLED": "false"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--no-control-socket",
-         "app:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(app_command(port, workers=1), cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -169,10 +168,8 @@ def test_limits_hold_across_two_workers_with_the_shared_store(stack):
     port = free_port()
     env = {**os.environ, **stack.env(), "RATELIMIT_ENABLED": "true", "RATELIMIT_WRITE": "5 per minute",
            "RATELIMIT_STORAGE_URI": stack.redis_url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2",
-         "--no-control-socket", "app:create_app()"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(app_command(port, workers=2, threads=2), cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
