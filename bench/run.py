@@ -58,16 +58,18 @@ WORKLOADS = {
         "peer": ("POST", '"/mark"', '\'{"lessonId":"\' .. lesson .. \'"}\''),
         "sql": "select public.mark_lesson_complete(:learner, 'account', :lesson);",
     },
+    # A document as seed 000's client sends it: one lesson completed, the times of ten.
     "save document (000)": {
         "kind": "write",
         "api": ("POST", '"/api/progress/save"',
-                '\'{"courseId":"\' .. course .. \'","deviceId":"wrk","progress":{"version":1,"completedLessonIds":["\' .. lesson .. \'"],"lessonTimes":{"\' .. lesson .. \'":\' .. t .. \'}}}\''),
+                '\'{"courseId":"\' .. course .. \'","deviceId":"wrk","progress":{"version":1,"completedLessonIds":["\' .. lesson .. \'"],"lessonTimes":\' .. ten_times(c, l, t) .. \'}}\''),
         "postgrest": ("POST", '"/rest/v1/rpc/save_progress_document"',
-                      '\'{"p_learner_id":"\' .. learner .. \'","p_learner_kind":"account","p_course_id":"\' .. course .. \'","p_device_id":"wrk","p_progress":{"version":1,"completedLessonIds":["\' .. lesson .. \'"],"lessonTimes":{"\' .. lesson .. \'":\' .. t .. \'}}}\''),
+                      '\'{"p_learner_id":"\' .. learner .. \'","p_learner_kind":"account","p_course_id":"\' .. course .. \'","p_device_id":"wrk","p_progress":{"version":1,"completedLessonIds":["\' .. lesson .. \'"],"lessonTimes":\' .. ten_times(c, l, t) .. \'}}\''),
         "peer": ("POST", '"/save"',
-                 '\'{"courseId":"\' .. course .. \'","deviceId":"wrk","progress":{"version":1,"completedLessonIds":["\' .. lesson .. \'"],"lessonTimes":{"\' .. lesson .. \'":\' .. t .. \'}}}\''),
+                 '\'{"courseId":"\' .. course .. \'","deviceId":"wrk","progress":{"version":1,"completedLessonIds":["\' .. lesson .. \'"],"lessonTimes":\' .. ten_times(c, l, t) .. \'}}\''),
         "sql": "select public.save_progress_document(:learner, 'account', :course, jsonb_build_object('version', 1, "
-               "'completedLessonIds', jsonb_build_array(:lesson::text), 'lessonTimes', jsonb_build_object(:lesson::text, :t)), "
+               "'completedLessonIds', jsonb_build_array(:lesson::text), 'lessonTimes', (select jsonb_object_agg("
+               "md5('bench-lesson-' || :c || '-' || ((:l + k - 1) % :lessons + 1))::uuid::text, :t) from generate_series(0, 9) k)), "
                "null, 'wrk');",
     },
     "overall summary (003)": {
@@ -128,6 +130,13 @@ math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
 
 local function lesson_id(c, l) return LESSON_IDS[c][l] end
 
+-- The times of ten lessons from l on, as a JSON object.
+local function ten_times(c, l, t)
+  local parts = {}
+  for k = 0, 9 do parts[#parts + 1] = '"' .. lesson_id(c, ((l + k - 1) % lessons_per_course) + 1) .. '":' .. t end
+  return "{" .. table.concat(parts, ",") .. "}"
+end
+
 request = function()
   counter = counter + 1
   local n = math.random(#learners)
@@ -138,7 +147,8 @@ request = function()
   end
   local learner = learners[n]
   local course = courses[c]
-  local lesson = lesson_id(c, math.random(lessons_per_course))
+  local l = math.random(lessons_per_course)
+  local lesson = lesson_id(c, l)
   local t = 60 + (counter % 3000)
   local headers = {HEADERS}
   local body = {BODY}
@@ -219,7 +229,7 @@ class Bench:
         wait_for_port(self.peer_port)
         # The bare floor, under the same server and layout as the API.
         self.bare_port = free_port()
-        self.stack.spawn("bare", [*app_command(self.bare_port)[:-1], "bare:app"], env=env, cwd=BENCH)
+        self.stack.spawn("bare", app_command(self.bare_port, target="bare:app"), env=env, cwd=BENCH)
         wait_for_port(self.bare_port)
         self.scripts()
 
@@ -264,6 +274,7 @@ class Bench:
                 + workload["sql"]
                 .replace(":learner", "md5('bench-learner-' || :n)::uuid")
                 .replace(":course", "md5('bench-course-' || :c)::uuid")
+                .replace(":lessons", str(size["lessons"]))
                 .replace(":lesson", "md5('bench-lesson-' || :c || '-' || :l)::uuid") + "\n"
             )
 
