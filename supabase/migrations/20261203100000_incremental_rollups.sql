@@ -3,8 +3,9 @@
 -- up a learner's few counters instead of visiting every completed lesson. The catalog, whose
 -- publish changes are rare, stays the place that recomputes: a change to what counts recounts
 -- the course's totals and every learner's counters of it.
--- Owns: private.module_lesson_totals, private.learner_module_counts, the lesson_progress
--- trigger that keeps them, the catalog recount; new bodies for the module, course and overall
+-- Owns: private.module_lesson_totals, private.learner_module_counts, private.open_catalog_lessons,
+-- the lesson_progress trigger that keeps them, the catalog recount and the catalog triggers that
+-- call it; new bodies for the module, course and overall
 -- roll-ups, for the achievement check (only the criteria a write can move) and after_progress.
 -- Relies on: catalog (course totals and their triggers), progress, rules.
 
@@ -154,10 +155,28 @@ begin
 end;
 $$;
 
--- A course that turns premium or free changes what every learner can access: recount it too.
+-- A recount now also rebuilds learners' counters, so the catalog triggers fire only when what
+-- counts really changed (an import that upserts an unchanged catalog recounts nothing), and a
+-- course that turns premium or free is recounted too: it changes what every learner can access.
+drop trigger lessons_course_totals on public.lessons;
+drop trigger modules_course_totals on public.modules;
 drop trigger courses_course_totals on public.courses;
-create trigger courses_course_totals after insert or update of published, source, is_premium on public.courses
+create trigger lessons_course_totals after insert or delete on public.lessons
   for each row execute function private.catalog_changed();
+create trigger lessons_course_totals_changed after update of module_id, published on public.lessons
+  for each row when (old.module_id is distinct from new.module_id or old.published is distinct from new.published)
+  execute function private.catalog_changed();
+create trigger modules_course_totals after insert or delete on public.modules
+  for each row execute function private.catalog_changed();
+create trigger modules_course_totals_changed after update of course_id, published on public.modules
+  for each row when (old.course_id is distinct from new.course_id or old.published is distinct from new.published)
+  execute function private.catalog_changed();
+create trigger courses_course_totals after insert on public.courses
+  for each row execute function private.catalog_changed();
+create trigger courses_course_totals_changed after update of published, source, is_premium on public.courses
+  for each row when (old.published is distinct from new.published or old.source is distinct from new.source
+                     or old.is_premium is distinct from new.is_premium)
+  execute function private.catalog_changed();
 
 -- The counters of every course as they stand (the first time, and after `make reset`).
 select private.refresh_course_totals(id) from public.courses;

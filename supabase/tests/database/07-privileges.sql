@@ -4,7 +4,7 @@
 -- below run in any order. `done`: rows were read or written; `none`: RLS hid every row;
 -- `denied`: refused (privilege or policy check); otherwise the SQLSTATE.
 begin;
-select plan(61);
+select plan(65);
 
 create schema tap_attempts;
 create function tap_attempts.attempt(statement text) returns text language plpgsql as $$
@@ -54,6 +54,7 @@ insert into matrix values
   -- anon: the published catalog, instructors' public cards, ratings; nothing else, no writes.
   ('anon', $$select 1 from public.courses where slug = 'priv-free'$$, 'done', 'reads a published course'),
   ('anon', $$select 1 from public.courses where slug = 'priv-draft'$$, 'none', 'does not see a draft'),
+  ('anon', $$select 1 from private.module_lesson_totals$$, 'denied', 'reads no catalog total'),
   ('anon', $$insert into public.themes (slug, title) values ('x', 'X')$$, 'denied', 'adds no theme'),
   ('anon', $$update public.courses set title = 'X'$$, 'denied', 'edits no course'),
   ('anon', $$select 1 from public.lesson_progress$$, 'none', 'reads no progress'),
@@ -68,6 +69,9 @@ insert into matrix values
   ('learner', $$select 1 from public.lesson_progress where learner_id = 'a7111111-1111-4111-8111-111111111111'$$, 'done', 'reads their progress'),
   ('learner', $$select 1 from public.lesson_progress where learner_id = 'b7222222-2222-4222-8222-222222222222'$$, 'none', 'reads nobody else''s progress'),
   ('learner', $$insert into public.lesson_progress (learner_id, lesson_id) values ('a7111111-1111-4111-8111-111111111111', 'e7000000-0000-4000-8000-000000000001')$$, 'denied', 'writes no progress row'),
+  ('learner', $$select 1 from private.learner_module_counts$$, 'denied', 'reads no roll-up counter'),
+  ('learner', $$update private.learner_module_counts set completed = completed + 1$$, 'denied', 'moves no roll-up counter'),
+  ('learner', $$update private.open_catalog_lessons set lessons = 1$$, 'denied', 'moves no catalog total'),
   ('learner', $$update public.lesson_progress set score = 100$$, 'denied', 'edits no progress row'),
   ('learner', $$delete from public.lesson_progress$$, 'denied', 'deletes no progress row'),
   ('learner', $$insert into public.enrollments (learner_id, course_id, source) values ('a7111111-1111-4111-8111-111111111111', 'c7000000-0000-4000-8000-000000000002', 'explicit')$$, 'denied', 'enrolls in no premium course by hand'),
