@@ -16,7 +16,6 @@ from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from extensions import refused_headers
-
 from services.errors import ServiceError, code_for
 
 bp = Blueprint("errors", __name__)

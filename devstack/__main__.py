@@ -199,8 +199,8 @@ def run_pgtap(stack: Stack, env: dict[str, str]) -> int:
 
 
 def run_live_checks(stack: Stack, env: dict[str, str]) -> list[str]:
-    """Against the app as `make run` serves it: the curl smoke script, then schemathesis fuzzing the live
-    API against its OpenAPI document. (Rate limits off: pytest tests them on their own.)"""
+    """Against the app as `make run` serves it: the curl smoke script, then schemathesis fuzzing
+    the live API against its OpenAPI document. (Rate limits off: pytest tests them on their own.)"""
     port = free_port()
     api = f"http://127.0.0.1:{port}"
     start_app(stack, port, extra_env={"RATELIMIT_ENABLED": "false"})
