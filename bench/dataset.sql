@@ -66,4 +66,4 @@ from bench_taking;
 commit;
 vacuum analyze public.lessons, public.modules, public.courses, public.learners, public.lesson_progress, public.enrollments,
   public.course_documents, public.quiz_attempts, private.learner_module_counts, private.module_lesson_totals,
-  private.course_lesson_totals, private.open_catalog_lessons;
+  private.open_catalog_lessons;

@@ -5,13 +5,15 @@
 -- the course's totals and every learner's counters of it.
 -- Owns: private.module_lesson_totals, private.learner_module_counts, private.open_catalog_lessons,
 -- the lesson_progress trigger that keeps them, the catalog recount and the catalog triggers that
--- call it; new bodies for the module, course and overall
--- roll-ups, for the achievement check (only the criteria a write can move) and after_progress.
--- Relies on: catalog (course totals and their triggers), progress, rules.
+-- call it (private.course_lesson_totals, which module totals replace, is dropped); new bodies for
+-- the module, course and overall roll-ups, for the achievement check (only the criteria a write
+-- can move) and after_progress.
+-- Relies on: catalog (its totals' triggers and catalog_changed), progress, rules.
 
 /** Section - Tables */
 
--- How many counting lessons each module has (a course's modules, each counted once).
+-- How many counting lessons each module has; a course's total is the sum of its modules'. (They
+-- replace private.course_lesson_totals, dropped below once nothing reads it.)
 create table private.module_lesson_totals (
   module_id uuid primary key references public.modules (id) on delete cascade,
   course_id uuid not null references public.courses (id) on delete cascade,
@@ -104,7 +106,7 @@ create trigger lesson_progress_counts_completion after update of completed_at on
   for each row when ((old.completed_at is null) <> (new.completed_at is null))
   execute function private.count_lesson_progress();
 
--- A course's lesson total, its modules' totals and every learner's counters of it, recounted.
+-- A course's modules' totals and every learner's counters of it, recounted.
 create or replace function private.recount_course(p_course_id uuid)
 returns void
 language plpgsql
@@ -112,10 +114,6 @@ set search_path = ''
 as $$
 begin
   perform pg_advisory_xact_lock(private.course_lock_key(p_course_id));
-  insert into private.course_lesson_totals (course_id, lessons)
-  select p_course_id, count(*) from public.lesson_catalog lc where lc.course_id = p_course_id and lc.counts
-  on conflict (course_id) do update set lessons = excluded.lessons;
-
   delete from private.module_lesson_totals where course_id = p_course_id;
   insert into private.module_lesson_totals (module_id, course_id, lessons)
   select lc.module_id, p_course_id, count(*) from public.lesson_catalog lc
@@ -149,7 +147,7 @@ begin
   -- Concurrent recounts queue on the open total's row; each sums what has committed.
   perform 1 from private.open_catalog_lessons for update;
   update private.open_catalog_lessons set lessons = (
-    select coalesce(sum(t.lessons), 0) from private.course_lesson_totals t
+    select coalesce(sum(t.lessons), 0) from private.module_lesson_totals t
     join public.courses c on c.id = t.course_id
     where c.published and not c.is_premium);
 end;
@@ -238,7 +236,7 @@ begin
     from public.enrollments e
     join private.accessible_courses(p_learner_id) a on a = e.course_id
     join public.courses c on c.id = e.course_id and c.is_premium
-    join private.course_lesson_totals t on t.course_id = e.course_id
+    join private.module_lesson_totals t on t.course_id = e.course_id
     where e.learner_id = p_learner_id), 0)
   into v_total
   from private.open_catalog_lessons o;
@@ -252,6 +250,9 @@ begin
     'totalCount', v_total);
 end;
 $$;
+
+-- Every reader of the per-course totals now reads the modules' totals.
+drop table private.course_lesson_totals;
 
 /** Section - Achievements */
 

@@ -49,14 +49,20 @@ select throws_ok($$select public.update_content_progress('11111111-1111-4111-811
   'c1000000-0000-4000-8000-000000000001', 'course', 'completed')$$, 'PT409', null,
   'a course cannot be declared complete');
 
--- The overall denominator is kept by triggers on the catalog: it must equal a fresh count after
--- every kind of catalog edit.
+-- The denominators are kept by triggers on the catalog: each module's total must equal a fresh
+-- count after every kind of catalog edit, and a course's total is the sum of its modules'.
+create temporary view course_totals as
+select c.id as course_id,
+       coalesce((select sum(t.lessons) from private.module_lesson_totals t where t.course_id = c.id), 0)::int as lessons
+from public.courses c;
 create temporary view totals_drift as
-select t.course_id from private.course_lesson_totals t
-where t.lessons <> (select count(*) from public.lesson_catalog lc where lc.course_id = t.course_id and lc.counts)
+select t.module_id from private.module_lesson_totals t
+where t.lessons <> (select count(*) from public.lesson_catalog lc where lc.module_id = t.module_id and lc.counts)
+   or t.course_id <> (select m.course_id from public.modules m where m.id = t.module_id)
 union all
-select c.id from public.courses c where not exists (select 1 from private.course_lesson_totals t where t.course_id = c.id);
-select is((select lessons from private.course_lesson_totals where course_id = 'c1000000-0000-4000-8000-000000000001'),
+select lc.module_id from public.lesson_catalog lc where lc.counts
+  and not exists (select 1 from private.module_lesson_totals t where t.module_id = lc.module_id);
+select is((select lessons from course_totals where course_id = 'c1000000-0000-4000-8000-000000000001'),
   3, 'the course has three counting lessons');
 insert into public.lessons (id, module_id, slug, title) values
   ('e1000000-0000-4000-8000-000000000005', 'd1000000-0000-4000-8000-000000000002', 'l5', 'L5');
@@ -67,7 +73,7 @@ update public.lessons set module_id = 'd1000000-0000-4000-8000-000000000002' whe
 select is_empty('select * from totals_drift', 'an unpublished module and a lesson moved into it are not');
 delete from public.modules where id = 'd1000000-0000-4000-8000-000000000001';
 update public.modules set published = true where id = 'd1000000-0000-4000-8000-000000000002';
-select is((select lessons from private.course_lesson_totals where course_id = 'c1000000-0000-4000-8000-000000000001'),
+select is((select lessons from course_totals where course_id = 'c1000000-0000-4000-8000-000000000001'),
   3, 'a deleted module takes its lessons out of the count (L1, L4, L5 remain)');
 
 select * from finish();
