@@ -24,6 +24,7 @@ from marshmallow import Schema
 from schemas import json_body, load
 from schemas.params import PathParam
 from services.errors import Unauthorized, ValidationFailed
+from services.identity import check_learner, finish_learner_check
 from services.supabase import IdempotencyKey
 
 
@@ -66,7 +67,9 @@ def endpoint(**declared) -> Callable:
                 arguments["body"] = load(body, json_body())
             if spec.idempotent:
                 arguments["key"] = idempotency_key()
-            return view(**arguments)
+            answer = view(**arguments)
+            finish_learner_check()
+            return answer
 
         loaded.declaration = spec
         return loaded
@@ -76,11 +79,15 @@ def endpoint(**declared) -> Callable:
 
 def require_identity() -> None:
     """401 before anything else is read: a bad token, or none where one is needed. (With
-    ANONYMOUS_LEARNERS=open, a request may name its anonymous learner by `userId` instead.)"""
+    ANONYMOUS_LEARNERS=open, a request may name its anonymous learner by `userId` instead.) A
+    token's learner is then checked with the database: in the request's own calls where PostgREST
+    checks them, else now (services.identity.check_learner)."""
     if g.identity_error:
         raise g.identity_error
     if g.learner is None and current_app.config["ANONYMOUS_LEARNERS"] != "open":
         raise Unauthorized("Sign in, or send your learner token as 'Authorization: Bearer'.")
+    if g.learner is not None:
+        check_learner(g.learner)
 
 
 def idempotency_key() -> IdempotencyKey | None:

@@ -24,7 +24,7 @@ def resolve_bearer_token() -> None:
     try:
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("Send the token as 'Authorization: Bearer <token>'.")
-        learner = token_verifier().verify(token.strip())
+        learner = token_verifier().learner(token.strip())
         if learner.kind == "browser" and current_app.config["ANONYMOUS_LEARNERS"] == "off":
             raise Unauthorized("Anonymous learners are turned off on this service.")
         g.learner = learner

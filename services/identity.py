@@ -9,6 +9,7 @@ RLS accept it exactly like a Supabase one.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -18,14 +19,15 @@ from datetime import UTC, datetime
 import httpx
 import jwt
 
-from .errors import Unauthorized
-from flask import current_app
+from flask import current_app, g
 
+from .errors import ServiceError, Unauthorized
 from .supabase import rpc
 
 LEARNER_TOKEN_ISSUER = "learner-progress"
 ASYMMETRIC_ALGORITHMS = ("ES256", "RS256")
 VERIFIED_TOKENS_KEPT = 10_000  # per process; about 2 MB at most
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,10 @@ class Learner:
 
     def as_dict(self) -> dict:
         return {"learnerId": self.id, "kind": self.kind, "anonymous": self.anonymous}
+
+
+# No account has the nil UUID: the database refuses a call that names it (database_checks_calls).
+NO_ONE = Learner("00000000-0000-0000-0000-000000000000", "account", False)
 
 
 class TokenVerifier:
@@ -53,29 +59,66 @@ class TokenVerifier:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
         self._lock = threading.Lock()
-        self._verified: dict[str, tuple[Learner, float]] = {}
+        self._signed: dict[str, tuple[Learner, float]] = {}
+        self._confirmed: dict[Learner, float] = {}
+        self._calls_checked: tuple[bool, float] = (False, float("-inf"))
 
     # ----- verification ------------------------------------------------------------------------
-    def verify(self, token: str) -> Learner:
-        """A browser sends the same token with every request: a token verified once (its
-        signature, and with the database that its learner may still act: not erased, account
-        not deleted) is remembered for IDENTITY_RECHECK_SECONDS at most, or until it expires."""
-        remembered = self._verified.get(token)
+    def learner(self, token: str) -> Learner:
+        """The token's learner, its signature and claims verified. A browser sends the same token
+        with every request: a verified token is remembered until it expires."""
+        remembered = self._signed.get(token)
         if remembered and remembered[1] > time.time():
             return remembered[0]
-        self._verified.pop(token, None)
+        self._signed.pop(token, None)
         learner, expires_at = self._verify(token)
-        rpc("check_identity", learner_id=learner.id, learner_kind=learner.kind)
-        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
-            self._verified.clear()
-        self._verified[token] = (learner, min(expires_at, time.time() + self.recheck_seconds))
+        if len(self._signed) >= VERIFIED_TOKENS_KEPT:
+            self._signed.clear()
+        self._signed[token] = (learner, expires_at)
         return learner
+
+    def verify(self, token: str) -> Learner:
+        """The token's learner, verified, and confirmed by the database with a call of its own (for
+        a second learner in one request, whose check cannot ride in the request's calls)."""
+        learner = self.learner(token)
+        self.confirm(learner)
+        return learner
+
+    def confirm(self, learner: Learner) -> None:
+        """Ask the database whether the learner may still act (not erased, account not deleted);
+        a yes is remembered for IDENTITY_RECHECK_SECONDS."""
+        if self._confirmed.get(learner, 0) > time.time():
+            return
+        rpc("check_identity", learner_id=learner.id, learner_kind=learner.kind)
+        if len(self._confirmed) >= VERIFIED_TOKENS_KEPT:
+            self._confirmed.clear()
+        self._confirmed[learner] = time.time() + self.recheck_seconds
+
+    def database_checks_calls(self) -> bool:
+        """Whether PostgREST checks the learner named in each call (private.check_request, its
+        pre-request hook): asked with a learner no account has, every IDENTITY_RECHECK_SECONDS.
+        A database without the hook is never trusted to check."""
+        checks, until = self._calls_checked
+        if until > time.time():
+            return checks
+        try:
+            rpc("service_health", check=NO_ONE)
+            checks = False
+            log.warning("PostgREST does not run private.check_request before calls "
+                        "(pgrst.db_pre_request): each learner is checked with a call of its own")
+        except ServiceError as error:
+            if error.code != "account_deleted":
+                raise
+            checks = True
+        self._calls_checked = (checks, time.time() + self.recheck_seconds)
+        return checks
 
     def forget(self, learner_id: str) -> None:
         """Stop trusting every remembered token of a learner (after their erasure)."""
-        for token, (learner, _) in list(self._verified.items()):
+        for token, (learner, _) in list(self._signed.items()):
             if learner.id == learner_id:
-                self._verified.pop(token, None)
+                self._signed.pop(token, None)
+                self._confirmed.pop(learner, None)
 
     def _verify(self, token: str) -> tuple[Learner, float]:
         try:
@@ -165,6 +208,24 @@ def init_app(app) -> None:
 
 def token_verifier() -> TokenVerifier:
     return current_app.extensions["token_verifier"]
+
+
+def check_learner(learner: Learner) -> None:
+    """Before a request acts for its learner: make sure the database refuses one who may no
+    longer act. Where PostgREST checks every call, the check rides in this request's own calls
+    (services.supabase.rpc names the learner); elsewhere it is a call of its own."""
+    verifier = token_verifier()
+    if verifier.database_checks_calls():
+        g.learner_check = learner
+    else:
+        verifier.confirm(learner)
+
+
+def finish_learner_check() -> None:
+    """After a view that acted for its learner without calling the database: check now."""
+    learner = g.get("learner_check")
+    if learner is not None and g.get("checked_learner") != learner:
+        rpc("check_identity", learner_id=learner.id, learner_kind=learner.kind)
 
 
 def check_browser_learner(learner_id: str) -> None:

@@ -77,7 +77,7 @@ class IdempotencyKey:
 
 
 def rpc(function: str, *, learner: Learner | None = None, idempotency: IdempotencyKey | None = None,
-        **args: Any) -> Any:
+        check: Learner | None = None, **args: Any) -> Any:
     """Call `public.<function>` through PostgREST; translate failures into domain errors.
 
     Arguments are named as in Python and sent with the SQL functions' `p_` prefix. `learner`
@@ -89,6 +89,10 @@ def rpc(function: str, *, learner: Learner | None = None, idempotency: Idempoten
     write and stores (or replays) its answer in the same transaction, under the key of the
     learner the call is for; the SQL function must be declared with
     `private.accepts_idempotency_key`.
+
+    The learner a request acts for (services.identity.check_learner), or `check`, is named in
+    `X-Learner-Check`: PostgREST's pre-request hook refuses the call, in its own transaction, if
+    that learner may no longer act.
     """
     params = {f"p_{name}": value for name, value in args.items()}
     if learner is not None:
@@ -101,8 +105,13 @@ def rpc(function: str, *, learner: Learner | None = None, idempotency: Idempoten
         }
         function = "idempotent_call"
     client: Client = current_app.extensions["supabase"]
+    call = client.rpc(function, params)
+    if check is None and has_request_context():
+        check = g.get("learner_check")
+    if check is not None:
+        call.request.headers["X-Learner-Check"] = f"{check.kind}:{check.id}"
     try:
-        response = client.rpc(function, params).execute()
+        response = call.execute()
     except APIError as error:
         translated = translate(error)
         if translated.status >= 500:
@@ -113,6 +122,8 @@ def rpc(function: str, *, learner: Learner | None = None, idempotency: Idempoten
         log.warning("gateway unreachable", extra={"fields": {
             "requestId": g.get("request_id") if has_request_context() else None, "error": repr(error)}})
         raise Unavailable("The database is not reachable right now; retry shortly.") from error
+    if check is not None:
+        g.checked_learner = check
     return response.data
 
 

@@ -34,6 +34,8 @@ $$;
 
 grant anon, authenticated, service_role to authenticator;
 grant anon, authenticated, service_role to postgres with admin option;
+-- As hosted Supabase allows it: migrations may name PostgREST's pre-request hook.
+grant set on parameter pgrst.db_pre_request to postgres;
 grant all on database postgres to postgres;
 grant create on database postgres to postgres;
 alter schema public owner to postgres;

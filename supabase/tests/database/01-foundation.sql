@@ -25,16 +25,16 @@ select is(
   (select coalesce(array_agg(format('%s.%s', n.nspname, p.proname) order by n.nspname, p.proname), '{}')
    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname in ('public', 'private') and has_function_privilege('anon', p.oid, 'execute')),
-  array['private.is_admin', 'private.is_instructor', 'public.lessons', 'public.published_catalog'],
-  'anon may execute only the role checks policies use, the published catalog and seed 001''s lessons relation');
+  array['private.check_request', 'private.is_admin', 'private.is_instructor', 'public.lessons', 'public.published_catalog'],
+  'anon may execute only PostgREST''s pre-request hook, the role checks policies use, the published catalog and seed 001''s lessons relation');
 select is(
   (select coalesce(array_agg(format('%s.%s', n.nspname, p.proname) order by n.nspname, p.proname), '{}')
    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname in ('public', 'private') and has_function_privilege('authenticated', p.oid, 'execute')),
-  array['private.accessible_courses', 'private.course_accessible', 'private.is_admin', 'private.is_instructor',
+  array['private.accessible_courses', 'private.check_request', 'private.course_accessible', 'private.is_admin', 'private.is_instructor',
         'public.check_achievements', 'public.course_insights', 'public.course_nudges', 'public.get_course_progress',
         'public.lessons', 'public.published_catalog'],
-  'authenticated may execute only what policies use, the published catalog, seed 001''s own calls and insight');
+  'authenticated may execute only the pre-request hook, what policies use, the published catalog, seed 001''s own calls and insight');
 select is_empty(
   $$select p.proname from pg_proc p where p.pronamespace = 'public'::regnamespace
     and not has_function_privilege('service_role', p.oid, 'execute')$$,

@@ -4,7 +4,7 @@
 -- below run in any order. `done`: rows were read or written; `none`: RLS hid every row;
 -- `denied`: refused (privilege or policy check); otherwise the SQLSTATE.
 begin;
-select plan(65);
+select plan(69);
 
 create schema tap_attempts;
 create function tap_attempts.attempt(statement text) returns text language plpgsql as $$
@@ -134,6 +134,23 @@ select is(tap_attempts.attempt(statement), expected, 'an instructor ' || what) f
 select set_config('request.jwt.claims',
   '{"sub": "d7444444-4444-4444-8444-444444444444", "role": "authenticated", "app_metadata": {"role": "admin"}}', true);
 select is(tap_attempts.attempt(statement), expected, 'an admin ' || what) from matrix where persona = 'admin';
+reset role;
+
+-- PostgREST's pre-request hook: named for the authenticator; it refuses the service role's call
+-- that names a learner who may not act, and ignores the same header from anyone else.
+select is((select setting from pg_db_role_setting s, unnest(s.setconfig) setting
+           where s.setrole = 'authenticator'::regrole and setting like 'pgrst.db_pre_request=%'),
+          'pgrst.db_pre_request=private.check_request', 'PostgREST runs private.check_request before every call');
+select set_config('request.headers', '{"x-learner-check": "account:00000000-0000-0000-0000-000000000000"}', true);
+set local role service_role;
+select throws_ok('select private.check_request()', 'PT401', 'This account no longer exists.',
+                 'the service''s call naming a deleted account is refused');
+reset role;
+set local role anon;
+select lives_ok('select private.check_request()', 'anon''s header is ignored');
+reset role;
+set local role authenticated;
+select lives_ok('select private.check_request()', 'a learner''s header is ignored');
 reset role;
 
 select * from finish();
