@@ -32,6 +32,11 @@ def mark(lesson_id):
     return call("mark_lesson_complete", **learner(), p_lesson_id=lesson_id)
 
 
+@app.delete("/api/progress/lessons/<lesson_id>")
+def unmark(lesson_id):
+    return call("unmark_lesson_complete", **learner(), p_lesson_id=lesson_id)
+
+
 @app.post("/api/progress/save")
 def save():
     body = request.get_json()

@@ -27,6 +27,7 @@ if (cluster.isPrimary) {
 
   const routes = {
     "POST /mark": (learner, body) => ["mark_lesson_complete", { p_learner_id: learner, p_learner_kind: "account", p_lesson_id: body.lessonId }],
+    "POST /unmark": (learner, body) => ["unmark_lesson_complete", { p_learner_id: learner, p_learner_kind: "account", p_lesson_id: body.lessonId }],
     "POST /save": (learner, body) => ["save_progress_document", { p_learner_id: learner, p_learner_kind: "account", p_course_id: body.courseId, p_progress: body.progress, p_device_id: body.deviceId }],
     "GET /summary": (learner) => ["progress_summary", { p_learner_id: learner }],
     "POST /chapter": (learner, body) => ["record_chapter", { p_learner_id: learner, p_learner_kind: "account", p_tutorial_id: body.tutorialId, p_chapter_id: body.chapterId, p_watch_time: body.watchTime }],

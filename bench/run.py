@@ -1,4 +1,4 @@
-"""`make bench`: the same six operations through the Flask API, PostgREST directly, the SQL
+"""`make bench`: the same eight operations through the Flask API, PostgREST directly, the SQL
 function itself (pgbench) and a Node.js peer (supabase-js), interleaved in one run, on two
 dataset sizes built in SQL. The load generators are wrk (HTTP) and pgbench (SQL).
 
@@ -57,6 +57,14 @@ WORKLOADS = {
                       '\'{"p_learner_id":"\' .. learner .. \'","p_learner_kind":"account","p_lesson_id":"\' .. lesson .. \'"}\''),
         "peer": ("POST", '"/mark"', '\'{"lessonId":"\' .. lesson .. \'"}\''),
         "sql": "select public.mark_lesson_complete(:learner, 'account', :lesson);",
+    },
+    "unmark lesson (003)": {
+        "kind": "write",
+        "api": ("DELETE", '"/api/progress/lessons/" .. lesson', "nil"),
+        "postgrest": ("POST", '"/rest/v1/rpc/unmark_lesson_complete"',
+                      '\'{"p_learner_id":"\' .. learner .. \'","p_learner_kind":"account","p_lesson_id":"\' .. lesson .. \'"}\''),
+        "peer": ("POST", '"/unmark"', '\'{"lessonId":"\' .. lesson .. \'"}\''),
+        "sql": "select public.unmark_lesson_complete(:learner, 'account', :lesson);",
     },
     # A document as seed 000's client sends it: one lesson completed, the times of ten.
     "save document (000)": {
@@ -362,7 +370,7 @@ def combine(runs: list[dict]) -> dict:
 
 # ----- the report ------------------------------------------------------------------------------------
 # The SQL floor's goals (ms, p50 at one connection on L): issue 17's.
-SQL_FLOOR_GOALS = {"mark lesson (003)": 1.0, "save document (000)": 2.0, "overall summary (003)": 0.5,
+SQL_FLOOR_GOALS = {"mark lesson (003)": 1.0, "unmark lesson (003)": 1.0, "save document (000)": 2.0, "overall summary (003)": 0.5,
                    "chapter update (002)": 1.5, "lesson progress + achievements (001)": 1.5,
                    "course summary (004)": 0.5}
 
@@ -434,7 +442,7 @@ NOTES_HEADING = "## Profiling and fixes"
 
 INTRO = """# Benchmarks
 
-`make bench` (not a test: CI never runs it) measures the same seven operations (six writes and
+`make bench` (not a test: CI never runs it) measures the same eight operations (writes and
 reads, and a polling page's conditional read answered 304) through five paths, in one run,
 interleaved per workload and connection count:
 
