@@ -118,6 +118,8 @@ class TokenVerifier:
         for token, (learner, _) in list(self._signed.items()):
             if learner.id == learner_id:
                 self._signed.pop(token, None)
+        for learner in list(self._confirmed):
+            if learner.id == learner_id:
                 self._confirmed.pop(learner, None)
 
     def _verify(self, token: str) -> tuple[Learner, float]:
