@@ -48,8 +48,9 @@ class Config:
     # `flask maintenance prune`: read notifications are kept this long (history and idempotency
     # keys follow HISTORY_RETENTION_DAYS and IDEMPOTENCY_TTL_HOURS).
     NOTIFICATION_RETENTION_DAYS = _int("NOTIFICATION_RETENTION_DAYS", 180)
-    # How long a verified token is trusted before the service asks again whether its learner may
-    # still act (erased, or an account deleted): the bound on how long an old token works.
+    # Where PostgREST runs the pre-request hook, every call checks its learner. Without it: how
+    # long the service trusts a learner's check before it asks again (erased, or an account
+    # deleted), the bound on how long an old token works; and how often it looks for the hook.
     IDENTITY_RECHECK_SECONDS = _int("IDENTITY_RECHECK_SECONDS", 60)
 
     # Seed 002: share of a chapter's catalog duration that completes it, and per-endpoint limits.
