@@ -156,3 +156,38 @@ def test_counters_stay_exact_while_the_catalog_changes_under_concurrent_writes(a
     assert failures == []
     for learner_id, _ in learners:
         assert_counts_match_a_recount(db, learner_id, course)
+
+
+def test_racing_first_writes_of_one_lesson_row_lose_nothing(db, stack, new_course):
+    """The first write of a lesson row inserts it already merged; writers racing to be first
+    find it inserted and merge into it instead: one row, every write in it, counters exact."""
+    course = new_course()
+    calls = [
+        "select public.mark_lesson_complete(%s, 'browser', %s)",
+        "select public.record_lesson_progress(%s, 'browser', %s, null, 40, 30)",
+        "select public.record_lesson_progress(%s, 'browser', %s, null, 60, 50)",
+        "select public.update_content_progress(%s, 'browser', %s, 'lesson', 'in-progress', 20)",
+    ]
+    for lesson in course.lessons(0) + course.lessons(1):
+        learner_id = str(uuid.uuid4())
+        start = threading.Barrier(len(calls))
+        failures: list[str] = []
+
+        def call(statement):
+            with psycopg.connect(stack.database_url, autocommit=True) as conn:
+                start.wait()
+                try:
+                    conn.execute(statement, (learner_id, lesson))
+                except psycopg.Error as error:
+                    failures.append(f"{statement}: {error}")
+
+        threads = [threading.Thread(target=call, args=(statement,)) for statement in calls]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        rows = db.execute("select status, completed_at is not null, progress_percentage from lesson_progress"
+                          " where learner_id = %s and lesson_id = %s", (learner_id, lesson)).fetchall()
+        assert rows == [("completed", True, 100)], "the mark is in the one row, whoever inserted it"
+        assert_counts_match_a_recount(db, learner_id, course)
