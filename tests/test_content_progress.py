@@ -130,6 +130,20 @@ def test_next_skips_locked_lessons(client, browser_learner, app):
     assert nav["next"]["lessonId"] == c, "b waits for c"
 
 
+def test_next_passes_a_locked_module_and_resume_stays_in_its_course(client, browser_learner, app):
+    course, other = course_tree((1, 2)), course_tree((1,))
+    (locked,), (needed, _) = course.lessons(0), course.lessons(1)
+    course.modules[0]["lessons"][0]["prerequisites"] = [needed]
+    import_course(app, course)
+    import_course(app, other)
+    update(client, browser_learner, contentId=needed, contentType="lesson", status="in-progress")
+    update(client, browser_learner, contentId=other.lessons(0)[0], contentType="lesson", status="in-progress")
+    summary = client.get(f"/api/progress/course_summary?courseId={course.course_id}&userId={browser_learner['id']}",
+                         headers=browser_learner["headers"]).json
+    assert summary["next"]["lessonId"] == needed, "the first module's only lesson waits for the second's"
+    assert summary["resume"]["lessonId"] == needed, "the lesson opened last elsewhere is another course's"
+
+
 def test_content_defaults_to_not_started(client, browser_learner, course):
     item = content(client, browser_learner, course.lessons(1)[1]).json
     assert item["status"] == "not-started" and item["progressPercentage"] == 0 and item["completedAt"] is None
