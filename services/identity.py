@@ -96,8 +96,8 @@ class TokenVerifier:
 
     def database_checks_calls(self) -> bool:
         """Whether PostgREST checks the learner named in each call (private.check_request, its
-        pre-request hook): asked with a learner no account has, every IDENTITY_RECHECK_SECONDS.
-        A database without the hook is never trusted to check."""
+        pre-request hook): asked with a learner no account has, every IDENTITY_RECHECK_SECONDS
+        (and at most once a second). A database without the hook is never trusted to check."""
         checks, until = self._calls_checked
         if until > time.time():
             return checks
@@ -110,7 +110,7 @@ class TokenVerifier:
             if error.code != "account_deleted":
                 raise
             checks = True
-        self._calls_checked = (checks, time.time() + self.recheck_seconds)
+        self._calls_checked = (checks, time.time() + max(self.recheck_seconds, 1))
         return checks
 
     def forget(self, learner_id: str) -> None:
