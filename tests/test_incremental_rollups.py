@@ -84,6 +84,10 @@ def assert_counts_match_a_recount(db, learner_id: str, course) -> None:
         " where lc.counts and lc.course_id = %s", (learner_id, course.course_id)).fetchone()
     rollup = db.execute("select private.course_rollup(%s, %s)", (learner_id, course.course_id)).fetchone()[0]
     assert (rollup["totalCount"], rollup["completedCount"]) == (course_total, course_completed)
+    # What an enrollment keeps (after_progress) says what the course roll-up says.
+    completion = db.execute("select percent, completed from private.course_completion(%s, %s)",
+                            (learner_id, course.course_id)).fetchone()
+    assert completion == (rollup["percent"], rollup["status"] == "completed")
 
 
 @pytest.fixture
