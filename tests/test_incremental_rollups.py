@@ -1,6 +1,7 @@
 """Roll-ups read counters that every write keeps up to date and every change of the catalog
 recounts: after any mix of writes (on every contract) and catalog edits, alone or at the same
-time, the counters, the totals and the roll-ups built on them equal a recount from the rows."""
+time, the counters, the totals and the roll-ups built on them equal a recount from the rows (and
+each lesson's time the sum of its device counters)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from tests.catalogs import course_tree, import_course, new_id
 from tests.conftest import bearer
+from tests.test_row_writes import assert_times_are_device_sums
 from tests.test_skipped_work import write
 
 CATALOG_EDITS = ["unpublish lesson", "publish lesson", "unpublish module", "publish module", "move lesson",
@@ -121,6 +123,7 @@ def test_counters_equal_a_recount_after_any_writes_and_catalog_edits(app, db, ne
                 # Edits make some writes refused (unpublished, premium, unknown): never a 5xx.
                 assert write(client, headers, course, kind, index, amount).status_code < 500, (kind, steps)
             assert_counts_match_a_recount(db, learner_id, course)
+            assert_times_are_device_sums(db, learner_id)
 
 
 def test_counters_stay_exact_while_the_catalog_changes_under_concurrent_writes(app, db, stack, new_course):
