@@ -147,6 +147,24 @@ def test_a_catalog_tutorial_writes_the_shared_rows_and_the_catalog_count_wins(cl
     assert unknown_chapter.status_code == 404
 
 
+def test_a_catalog_tutorial_is_found_by_slug_or_id_in_any_case(client, browser_learner, catalog_tutorial, db):
+    course, headers = catalog_tutorial, browser_learner["headers"]
+    first, second = course.lessons(0)
+    slug = course.tree["themes"][0]["courses"][0]["slug"]
+    body = chapter(client, browser_learner, course.course_id.upper(), chapterId=first.upper(), watchTime=30).json
+    assert (body["tutorialId"], body["totalChapters"]) == (course.course_id.upper(), 2)
+    assert client.get(f"{BASE}/{slug}", headers=headers).json["chapterProgress"] == body["chapterProgress"]
+    assert [c["chapterId"] for c in body["chapterProgress"]] == [first]
+    # Progress in another course is not this tutorial's; a uuid that is no chapter of it is a 404.
+    other = course_tree((1,))
+    import_course(client.application, other)
+    client.post(f"/api/progress/lessons/{other.lessons(0)[0]}", headers=headers)
+    assert client.get(f"{BASE}/{course.course_id}", headers=headers).json["chapterProgress"] == body["chapterProgress"]
+    assert chapter(client, browser_learner, slug, chapterId=other.lessons(0)[0], watchTime=1).status_code == 404
+    assert db.execute("select count(*) from courses where external_key = any(%s)",
+                      ([course.course_id.upper(), slug],)).fetchone()[0] == 0, "no tutorial course of its own"
+
+
 def test_reset_keeps_quiz_history_and_certificates(client, browser_learner, account, db):
     db.execute("update auth.users set raw_user_meta_data = '{\"full_name\": \"Ada Lovelace\"}' where id = %s", (account["id"],))
     tutorial = unknown_tutorial()
