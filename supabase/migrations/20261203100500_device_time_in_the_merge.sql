@@ -2,11 +2,13 @@
 -- merge, so the merge writes each row once (device time used to write every row it touched a
 -- second time, after the merge).
 -- Owns: the deferred foreign key from lesson_device_time to lesson_progress (a lesson's device
--- rows may now be written before its first progress row, in the same transaction); new bodies of
--- private.merged_progress (the time a write brings, never less than the row's), private.
--- merge_lesson_progress (writes the time), private.record_device_time (records the counters and
--- returns each lesson's new time; it no longer writes lesson rows), and of its callers
--- private.merge_document, public.record_lesson_progress and public.claim_browser_learner.
+-- rows may now be written before its first progress row, in the same transaction); the index
+-- lesson_device_time_last_report; new bodies of private.merged_progress (the time a write
+-- brings, never less than the row's), private.merge_lesson_progress (writes the time),
+-- private.bound_device_time (each lesson's counter read by key), private.record_device_time
+-- (records the counters and returns each lesson's new time; it no longer writes lesson rows),
+-- and of their callers private.merge_document, public.record_lesson_progress and
+-- public.claim_browser_learner.
 -- Relies on: progress, rules, api_sync, api_platform, lean_writes (merged_progress,
 -- merge_lesson_progress), write_fast_paths (record_device_time's plan).
 
@@ -15,6 +17,10 @@
 -- Checked at commit: the writers below record a lesson's device counters, then merge its row.
 alter table public.lesson_device_time
   alter constraint lesson_device_time_learner_id_lesson_id_fkey deferrable initially deferred;
+
+-- A device's last report, on any lesson: what bounds a device's first report of a lesson
+-- (private.bound_device_time). Without it that read every counter the learner has of the device.
+create index lesson_device_time_last_report on public.lesson_device_time (learner_id, device_id, updated_at);
 
 /** Section - The merge */
 
@@ -109,7 +115,8 @@ $$;
 -- Each device's running total per lesson, as in rules: the largest counts (a re-sent counter
 -- never adds), and a lesson's time is the sum over its devices. Rows: [{lesson_id, device_id,
 -- seconds}]. Returns each named lesson's time ({lesson_id: seconds}) for the caller's merge to
--- write with the rest of the row.
+-- write with the rest of the row; each lesson's counters are read by key, not every counter of
+-- the learner.
 drop function private.record_device_time(uuid, jsonb);
 create function private.record_device_time(p_learner_id uuid, p_rows jsonb)
 returns jsonb
@@ -127,14 +134,39 @@ begin
     set seconds = excluded.seconds, updated_at = now()
     where excluded.seconds > t.seconds;
 
-  select coalesce(jsonb_object_agg(sums.lesson_id, sums.seconds), '{}')
+  select coalesce(jsonb_object_agg(named.lesson_id, sums.seconds), '{}')
   into v_times
-  from (select t.lesson_id, trim_scale(sum(t.seconds)) as seconds
-        from public.lesson_device_time t
-        where t.learner_id = p_learner_id
-          and t.lesson_id in (select (r ->> 'lesson_id')::uuid from jsonb_array_elements(p_rows) r)
-        group by t.lesson_id) sums;
+  from (select distinct (r ->> 'lesson_id')::uuid as lesson_id from jsonb_array_elements(p_rows) r) named
+  cross join lateral (select trim_scale(sum(t.seconds)) as seconds from public.lesson_device_time t
+                      where t.learner_id = p_learner_id and t.lesson_id = named.lesson_id) sums;
   return v_times;
+end;
+$$;
+
+-- As in rules, with each named lesson's counter looked up by its key: the generic plan read
+-- every device counter the learner has (it guessed a hundred named rows) and joined them.
+create or replace function private.bound_device_time(p_learner_id uuid, p_rows jsonb)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+as $$
+begin
+  return (
+    select coalesce(jsonb_agg(jsonb_build_object(
+      'lesson_id', i.lesson_id, 'device_id', i.device_id,
+      'seconds', least(i.seconds, coalesce(t.seconds, 0) + private.seconds_allowed_since(coalesce(
+        t.updated_at,
+        (select max(x.updated_at) from public.lesson_device_time x
+         where x.learner_id = p_learner_id and x.device_id = i.device_id),
+        l.created_at))))), '[]')
+    from jsonb_to_recordset(p_rows) as i(lesson_id uuid, device_id text, seconds numeric)
+    join public.learners l on l.id = p_learner_id
+    left join lateral (
+      select t.seconds, t.updated_at from public.lesson_device_time t
+      where t.learner_id = p_learner_id and t.lesson_id = i.lesson_id and t.device_id = i.device_id
+      offset 0) t on true);
 end;
 $$;
 
