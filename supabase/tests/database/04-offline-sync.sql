@@ -1,7 +1,7 @@
 -- Seed 000's merge, called as the service calls it: idempotent, clocks decide completion,
 -- device counters add up, history recorded, claim once.
 begin;
-select plan(10);
+select plan(11);
 
 select public.import_catalog($json${"themes": [{"id": "a4000000-0000-4000-8000-000000000001", "slug": "sync-theme", "title": "T",
   "courses": [{"id": "c4000000-0000-4000-8000-000000000001", "slug": "sync-course", "title": "C", "modules": [
@@ -51,6 +51,11 @@ select throws_ok($$select public.claim_browser_learner('66666666-6666-4666-8666-
   'PT409', null, 'a second claim is refused');
 select ok(not has_function_privilege('authenticated', 'public.save_progress_document(uuid, text, uuid, jsonb, timestamptz, text, integer)', 'execute'),
   'learners cannot call the merge with another learner''s id');
+
+-- Each save writes three documents into the history: compressed with lz4, not pglz.
+select is((select string_agg(attcompression::text, '' order by attname) from pg_attribute
+           where attrelid = 'public.progress_history'::regclass and attname in ('after', 'before', 'incoming')),
+  'lll', 'the history''s documents are compressed with lz4');
 
 select * from finish();
 rollback;
