@@ -117,6 +117,9 @@ def test_quiz_attempts_pass_at_seventy_percent_and_retries_count_once(client, db
 def test_streaks_follow_the_time_zone_and_reset_after_a_gap(client, db, course):
     learner = make_account(db)
     client.patch("/api/me", json={"timeZone": "Pacific/Kiritimati"}, headers=learner["headers"])
+    # A new zone takes over at the next midnight of the old one (UTC here): as if it had passed.
+    # (Without this, between 10:00 and 24:00 UTC the days below were already "today" in UTC.)
+    db.execute("update learners set time_zone_from = now() - interval '1 second' where id = %s", (learner["id"],))
     db.execute(
         "insert into learner_activity_days (learner_id, day) select %s, (now() at time zone 'Pacific/Kiritimati')::date - d"
         " from generate_series(1, 2) d", (learner["id"],))
