@@ -89,7 +89,7 @@ class TokenVerifier:
         a yes is remembered for IDENTITY_RECHECK_SECONDS."""
         if self._confirmed.get(learner, 0) > time.time():
             return
-        rpc("check_identity", learner_id=learner.id, learner_kind=learner.kind)
+        check_identity(learner)
         if len(self._confirmed) >= VERIFIED_TOKENS_KEPT:
             self._confirmed.clear()
         self._confirmed[learner] = time.time() + self.recheck_seconds
@@ -227,7 +227,13 @@ def finish_learner_check() -> None:
     """After a view that acted for its learner without calling the database: check now."""
     learner = g.get("learner_check")
     if learner is not None and g.get("checked_learner") != learner:
-        rpc("check_identity", learner_id=learner.id, learner_kind=learner.kind)
+        check_identity(learner)
+
+
+def check_identity(learner: Learner) -> None:
+    """One call of its own: 401 unless the learner may still act (not erased, account not
+    deleted)."""
+    rpc("check_identity", learner_id=learner.id, learner_kind=learner.kind)
 
 
 def check_browser_learner(learner_id: str) -> None:
