@@ -25,3 +25,13 @@ def test_sql_helpers_are_inlined(db):
         if f"private.{name}(" in json.dumps(plan):
             not_inlined.append(name)
     assert not_inlined == []
+
+
+def test_module_rollups_is_inlined_into_its_callers_plans(db):
+    """The course roll-up reads its modules through private.module_rollups: inlined, its rows come
+    from index scans in the caller's plan, not from a table function run on every call."""
+    plan = json.dumps(db.execute(
+        "explain (verbose, format json) select r.* from generate_series(1, 2) g"
+        " cross join lateral private.module_rollups((case when g > 1 then null end)::uuid,"
+        " (case when g > 1 then null end)::uuid) r").fetchone()[0])
+    assert "module_lesson_totals" in plan and "private.module_rollups(" not in plan
