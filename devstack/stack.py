@@ -198,6 +198,7 @@ class Stack:
     redis_port: int = 54379
     external_database_url: str | None = None
     throwaway: bool = False
+    statement_stats: bool = False
     pids: dict[str, int] = field(default_factory=dict)
 
     # ----- addresses -------------------------------------------------------------------------
@@ -345,6 +346,9 @@ class Stack:
         ]
         if self.throwaway:
             settings += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
+        if self.statement_stats:
+            # Each call's time in the executor, apart from its commit (`make bench`).
+            settings += ["shared_preload_libraries = 'pg_stat_statements'", "pg_stat_statements.track = top"]
         with open(self.data_dir / "postgresql.conf", "a") as conf:
             conf.write("\n# devstack\n" + "\n".join(settings) + "\n")
 
