@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
 import pytest
 
 from tests.catalogs import course_tree, import_course
@@ -87,3 +92,28 @@ def test_a_claim_adds_the_browser_devices_to_the_account_times(client, db, cours
     times = client.get(f"/api/progress?courseId={course.course_id}", headers=account["headers"]).json["progress"]["lessonTimes"]
     assert times == {a: 57, b: 5}, "phone 30 + tablet 7 + laptop 20"
     assert_times_are_device_sums(db, account["id"])
+
+
+def test_a_row_another_writer_inserts_first_is_merged_not_lost(client, db, stack, course, row_writes):
+    """The merge looks for the rows that exist before it inserts the new ones. A row that another
+    transaction inserts after the look makes the insert skip it; the merge must then merge it as
+    a row that exists, and count its completion against what that writer left."""
+    learner = register(client)
+    lesson = course.lessons(0)[5]
+    merge = "select private.merge_lesson_progress(%s::jsonb)"
+    first = json.dumps([{"learner_id": learner["id"], "lesson_id": lesson, "progress_percentage": 40, "watch_seconds": 30}])
+    second = json.dumps([{"learner_id": learner["id"], "lesson_id": lesson, "completion_clock": "2026-01-02T03:04:05Z",
+                          "first_completed_at": "2026-01-02T03:04:05Z"}])
+    with psycopg.connect(stack.superuser_url) as other:
+        assert other.execute(merge, (first,)).fetchone()[0] == 0  # inserted, not committed yet
+        with ThreadPoolExecutor(1) as pool:
+            # This merge finds no row, then waits on the other's insert of the same key.
+            flips = pool.submit(lambda: db.execute(merge, (second,)).fetchone()[0])
+            time.sleep(0.5)
+            assert not flips.done(), "the second merge waits for the first insert to commit"
+            other.commit()
+            assert flips.result(timeout=10) == 1, "the lesson is completed once, by the second merge"
+    row = db.execute("select status, progress_percentage, watch_seconds, completed_at from lesson_progress"
+                     " where learner_id = %s and lesson_id = %s", (learner["id"], lesson)).fetchone()
+    assert row[:3] == ("completed", 100, 30) and row[3] is not None, "both writes are in the row"
+    assert row_writes(learner["id"]) == {lesson: 2}, "inserted by one, updated by the other"
