@@ -54,9 +54,14 @@ def init_app(app) -> None:
             raise SystemExit(f"{setting} is not set: copy .env.example to .env, or run through make "
                              "(make run, make catalog, make user), which set it for the local stack.")
     # One retry of a connection that could not be opened (the request was never sent, so it is safe
-    # for every call); nothing else is retried.
+    # for every call); nothing else is retried. No connection limit, and every connection kept
+    # alive until it expires: httpcore 1.0.9's pool can close a connection it has already handed
+    # to a waiting request when it trims surplus keep-alive connections or makes room at its limit
+    # (encode/httpcore#1110), and that request fails (EBADF, a 503 here). Each server thread holds
+    # at most one connection, so the threads bound the pool.
+    unbounded = httpx.Limits(max_connections=None, max_keepalive_connections=None)
     http = httpx.Client(http2=False, timeout=app.config["SUPABASE_TIMEOUT"],
-                        transport=httpx.HTTPTransport(retries=1))
+                        transport=httpx.HTTPTransport(retries=1, limits=unbounded))
     options = ClientOptions(
         httpx_client=http,
         postgrest_client_retry=False,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import sys
 import threading
 import time
 import uuid
@@ -105,6 +106,17 @@ def test_unreachable_rate_limit_storage_falls_back_to_memory(make_app):
     statuses = [client.get("/api/progress/summary").status_code for _ in range(5)]
     assert 500 not in statuses
     assert statuses[:3] == [401, 401, 401] and statuses[3:] == [429, 429], "limits still hold, from memory"
+
+
+def test_the_service_client_never_closes_a_connection_a_request_is_waiting_for(app):
+    """httpcore 1.0.9's pool closes an idle connection when it trims surplus keep-alive
+    connections, or makes room at its limit, even after handing that connection to a request that
+    is about to use it (encode/httpcore#1110). The request then reads a closed socket (EBADF) and
+    the API answers 503: the test below did, about once in twenty runs of its 100 threads. With no
+    limit and every connection kept alive, neither path runs; each server thread holds one
+    connection at most, so the threads bound the pool, and idle connections still expire."""
+    pool = app.extensions["supabase"].postgrest.session._transport._pool
+    assert (pool._max_connections, pool._max_keepalive_connections) == (sys.maxsize, sys.maxsize)
 
 
 def test_many_concurrent_clients_lose_nothing_and_count_nothing_twice(app, db):
