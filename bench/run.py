@@ -222,8 +222,7 @@ class Bench:
         )
         self.build_seconds = time.monotonic() - started
         self.psql("create extension if not exists pg_stat_statements with schema extensions")
-        self.rows = int(subprocess.run(["psql", "-tA", self.stack.database_url, "-c", "select count(*) from lesson_progress"],
-                                       check=True, capture_output=True, text=True).stdout)
+        self.rows = int(self.psql("select count(*) from lesson_progress"))
         print(f"[{self.name}] dataset: {self.rows} lesson-progress rows in {self.build_seconds:.1f}s", flush=True)
         self.api_port, self.peer_port = free_port(), free_port()
         # As production runs it: limits on, counted in the stack's Redis (set out of reach, so that
