@@ -46,6 +46,9 @@ DATASETS = {
 }
 LOAD_LEARNERS = 2000  # the learners the load scripts pick from
 PATHS = ["api", "bare", "postgrest", "sql", "peer"]
+# The process (with its workers) that serves each HTTP path: its CPU time per request is the
+# path's own work, apart from what the gateway, PostgREST and the database do for every path.
+SERVERS = {"api": "app", "bare": "bare", "postgrest": "postgrest", "peer": "peer"}
 
 # Lua (wrk) request pieces per workload and path, and the SQL pgbench runs. In Lua and SQL alike,
 # `learner`, `course`, `lesson` are a random learner, one of their courses, and a lesson of it.
@@ -182,6 +185,21 @@ end
 """
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) that a process and its living descendants have used."""
+    ticks, total, pending = os.sysconf("SC_CLK_TCK"), 0, [pid]
+    while pending:
+        process = pending.pop()
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+            for task in Path(f"/proc/{process}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # it ended between the listing and the read
+    return total / ticks
+
+
 def wait_for_port(port: int, timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -302,6 +320,8 @@ class Bench:
                 "postgrest": self.stack.supabase_url}[path]
 
     def wrk(self, index: int, path: str, connections: int, seconds: int) -> dict:
+        server = self.stack.pids[SERVERS[path]]
+        cpu_before = tree_cpu_seconds(server)
         result = subprocess.run(
             ["wrk", f"-t{min(connections, 2)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
              # The bare floor serves the API's paths: it takes the API's script.
@@ -310,9 +330,10 @@ class Bench:
         )
         line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT "))
         raw = json.loads(line[len("RESULT "):])
+        cpu = tree_cpu_seconds(server) - cpu_before
         return {"rps": raw["requests"] / (raw["duration_us"] / 1e6), "p50_ms": raw["p50_us"] / 1000,
                 "p95_ms": raw["p95_us"] / 1000, "p99_ms": raw["p99_us"] / 1000, "errors": raw["errors"],
-                "requests": raw["requests"]}
+                "requests": raw["requests"], "cpu_ms": 1000 * cpu / max(raw["requests"], 1)}
 
     def pgbench(self, index: int, connections: int, seconds: int) -> dict:
         logs = self.root / f"pgbench-{index}-{connections}"
@@ -376,7 +397,7 @@ def combine(runs: list[dict]) -> dict:
     seconds = sum(r["requests"] / r["rps"] for r in runs if r["rps"])
     return {"rps": requests / seconds if seconds else 0.0, "requests": requests,
             "errors": sum(r["errors"] for r in runs),
-            **{key: statistics.median(r[key] for r in runs) for key in ("p50_ms", "p95_ms", "p99_ms", "executor_ms")
+            **{key: statistics.median(r[key] for r in runs) for key in ("p50_ms", "p95_ms", "p99_ms", "executor_ms", "cpu_ms")
                if key in runs[0]}}
 
 
@@ -398,7 +419,8 @@ def goals(results: dict) -> list[tuple[str, bool, str]]:
                     other = by_conn["8"][path]
                     verdicts.append((f"{dataset} {name}: API throughput >= {share} x {path} at 8 connections",
                                      api["rps"] >= share * other["rps"],
-                                     f"{api['rps']:.0f} vs {other['rps']:.0f}/s ({api['rps'] / max(other['rps'], 1e-9):.2f})"))
+                                     f"{api['rps']:.0f} vs {other['rps']:.0f}/s ({api['rps'] / max(other['rps'], 1e-9):.2f}; "
+                                     f"server CPU {api.get('cpu_ms', 0):.2f} vs {other.get('cpu_ms', 0):.2f} ms per request)"))
             if "1" in by_conn:
                 overhead = by_conn["1"]["api"]["p50_ms"] - by_conn["1"]["postgrest"]["p50_ms"]
                 verdicts.append((f"{dataset} {name}: single-connection p50 overhead over PostgREST <= 1.5 ms",
@@ -480,8 +502,13 @@ PostgreSQL runs with fsync on and `random_page_cost = 1.1`, with `pg_stat_statem
 hosted Supabase): the **executor** column of the sql path is each call's mean time in the
 executor, nested calls included and parse, plan, commit and round trip not. It tells what a
 function itself costs apart from the commit's flush to disk, which on a shared machine varies
-from one run to the next more than any change to the code. Figures: `bench/results/results.json`; chart:
-`bench/results/latency.png`.
+from one run to the next more than any change to the code. The **server CPU** column of the HTTP
+paths is the CPU time (user and system, from `/proc`) that the path's own server used per request
+in the same window: the API's or the bare floor's granian workers, the peer's Node processes,
+PostgREST. The gateway, PostgREST and the database work for every path alike and are not in it.
+It counts work, not waiting: api minus bare is what the API's own per-request work costs,
+whatever the other processes on the machine were doing to throughput. Figures:
+`bench/results/results.json`; chart: `bench/results/latency.png`.
 
 """
 
@@ -497,18 +524,19 @@ def markdown(results: dict, verdicts) -> str:
     for dataset, data in results["datasets"].items():
         lines += [f"### Dataset {dataset}: {data['rows']} lesson-progress rows ({json.dumps(DATASETS[dataset])}), built in {data['build_seconds']:.0f} s", ""]
         for name, by_conn in data["workloads"].items():
-            lines += [f"**{name}**", "", "| conns | path | req/s | p50 | p95 | p99 | executor | errors |",
-                      "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+            lines += [f"**{name}**", "", "| conns | path | req/s | p50 | p95 | p99 | executor | server CPU | errors |",
+                      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
             for conn, row in by_conn.items():
                 for p in PATHS:
                     r = row[p]
                     executor = f"{r['executor_ms']:.2f}" if "executor_ms" in r else ""
-                    lines.append(f"| {conn} | {p} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {r['p99_ms']:.2f} | {executor} | {r['errors']} |")
+                    cpu = f"{r['cpu_ms']:.2f}" if "cpu_ms" in r else ""
+                    lines.append(f"| {conn} | {p} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {r['p99_ms']:.2f} | {executor} | {cpu} | {r['errors']} |")
                 api = row["api"]
                 lines.append(
                     f"| {conn} | ratios | API/bare {api['rps'] / max(row['bare']['rps'], 1e-9):.2f}, "
                     f"API/PostgREST {api['rps'] / max(row['postgrest']['rps'], 1e-9):.2f}, "
-                    f"API/SQL {api['rps'] / max(row['sql']['rps'], 1e-9):.2f}, API/peer {api['rps'] / max(row['peer']['rps'], 1e-9):.2f} | | | | | |")
+                    f"API/SQL {api['rps'] / max(row['sql']['rps'], 1e-9):.2f}, API/peer {api['rps'] / max(row['peer']['rps'], 1e-9):.2f} | | | | | | |")
             lines.append("")
     if {"S", "L"} <= set(results["datasets"]):
         lines += ["### L / S (p95)", "", "| workload | conns | " + " | ".join(PATHS) + " |", "| --- | --- |" + " --- |" * len(PATHS)]
