@@ -33,3 +33,13 @@ def test_limits_are_per_learner_not_per_address(make_app):
 def test_health_is_never_rate_limited(make_app):
     client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="1 per minute").test_client()
     assert {client.get("/health").status_code for _ in range(3)} == {200}
+
+
+def test_a_route_with_its_own_limit_counts_against_that_limit_alone(make_app):
+    client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="1 per minute",
+                      RATELIMIT_TUTORIAL_READ="3 per minute").test_client()
+    token = bearer(client.post("/api/learners", json={"userId": str(uuid.uuid4())}).json["token"])
+    reads = [client.get("/v1/tutorials/progress/intro-to-sql", headers=token).status_code for _ in range(4)]
+    assert reads == [200, 200, 200, 429], "the route's own limit, not the default's 1 per minute"
+    # Each route has its own count: the spent tutorial limit leaves the learner's other routes alone.
+    assert [client.get("/api/identity", headers=token).status_code for _ in range(2)] == [200, 429]
