@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Flask
 
 from config import Config
+from json_responses import OrjsonProvider
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_object(Config)
-    app.json.sort_keys = False
+    app.json = OrjsonProvider(app)
     if test_config:
         app.config.update(test_config)
 
