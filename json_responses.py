@@ -3,8 +3,10 @@
 Flask's own provider encodes with `json.dumps`. orjson writes the same JSON in a fraction of its
 time. What orjson does not encode itself (dates, Decimal, dataclasses: passed through) goes to
 Flask's own default, so every value is written as before; text that is not ASCII is sent as
-UTF-8 instead of `\\u` escapes, which every JSON parser reads the same. Request bodies are still
-parsed by `json.loads`, which takes what clients send today (measured in BENCHMARKS.md, round 8).
+UTF-8 instead of `\\u` escapes, which every JSON parser reads the same. What orjson refuses (an
+integer beyond 64 bits, a string with a lone surrogate) the standard library writes, as it always
+did. Request bodies are still parsed by `json.loads`, which takes what clients send today
+(measured in BENCHMARKS.md, round 8).
 """
 
 from __future__ import annotations
@@ -30,5 +32,5 @@ class OrjsonProvider(DefaultJSONProvider):
         try:
             body = orjson.dumps(obj, default=self.default, option=self.OPTIONS)
         except orjson.JSONEncodeError:
-            return super().response(obj)  # an integer beyond 64 bits: the standard library writes it
+            return super().response(obj)  # a huge integer or a lone surrogate: as the standard library writes it
         return self._app.response_class(body, mimetype=self.mimetype)

@@ -255,14 +255,18 @@ def test_the_local_stack_points_the_app_at_its_redis(stack):
 
 def test_answers_are_written_by_orjson_and_mean_what_flask_would_write(app):
     """The faster encoder writes the same JSON: values it does not encode itself (dates, Decimal)
-    follow Flask's own rules, and an integer beyond 64 bits still answers."""
+    follow Flask's own rules, and what orjson refuses (an integer beyond 64 bits, a lone
+    surrogate) is written by the standard library."""
     value = {"when": datetime(2026, 12, 3, 10, tzinfo=UTC), "amount": Decimal("1.50"), "id": uuid.UUID(int=1),
              "name": "Café ✓", "nested": {"n": None, "ok": True, "times": [1.5, 2]}}
     with app.app_context():
         body = app.json.response(value).get_data()
         standard = DefaultJSONProvider(app).response(value).get_data()
         huge = app.json.response({"n": 2**70}).get_data()
+        surrogate = app.json.response({"s": "\ud800"}).get_data()
+        standard_surrogate = DefaultJSONProvider(app).response({"s": "\ud800"}).get_data()
     assert json.loads(body) == json.loads(standard)
     assert json.loads(body)["when"] == "Thu, 03 Dec 2026 10:00:00 GMT"
     assert "Café ✓".encode() in body, "orjson writes UTF-8 where the standard library writes escapes"
     assert json.loads(huge) == {"n": 2**70}
+    assert surrogate == standard_surrogate == b'{"s":"\\ud800"}\n'
