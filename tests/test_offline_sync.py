@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from tests.catalogs import course_tree, import_course
 from tests.conftest import bearer
+from tests.recounts import assert_counts_match_a_recount
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +185,7 @@ def test_fifty_concurrent_saves_of_disjoint_lessons_all_survive(app):
     assert len(history["items"]) == 50
 
 
-def test_claim_merges_anonymous_progress_into_the_account_once(client, course, account):
+def test_claim_merges_anonymous_progress_into_the_account_once(client, db, course, account):
     anonymous = register(client)
     a, b, c = course.lessons(0)[:3]
     save(client, anonymous, course.course_id, v1([a], {a: 30}), deviceId="phone")
@@ -200,6 +201,10 @@ def test_claim_merges_anonymous_progress_into_the_account_once(client, course, a
     progress = document(client, account, course.course_id).json["progress"]
     assert set(progress["completedLessonIds"]) == {a, b, c}
     assert progress["lessonTimes"][a] == 50, "phone 30 + laptop 20"
+    # The claim moves rows in two statements (the merge's insert, the browser rows' delete): the
+    # roll-up counters of both learners still equal a recount.
+    assert_counts_match_a_recount(db, account["id"], course)
+    assert_counts_match_a_recount(db, anonymous["id"], course)
     again = client.post("/api/progress/claim", json=claim, headers=account["headers"])
     assert again.status_code == 409 and again.json["code"] == "already_claimed"
 
