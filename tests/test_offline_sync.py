@@ -113,6 +113,30 @@ def test_last_lesson_follows_the_newest_client_time(client, course):
     assert document(client, learner, course.course_id).json["progress"]["lastLessonId"] == b
 
 
+def test_a_save_rewrites_only_the_lessons_it_moves_and_resume_follows_them(client, db, course):
+    """Seed 000's client names every lesson it knows in every save. A lesson the save does not move
+    keeps its row as it was (not rewritten, its last access unchanged), so seed 004's resume names
+    the lesson worked on last, not whichever lesson the document happens to name."""
+    learner = register(client)
+    b, c = course.lessons(0)[1:3]
+
+    def row(lesson):
+        return db.execute("select xmin::text, last_accessed_at from lesson_progress where learner_id = %s and lesson_id = %s",
+                          (learner["id"], lesson)).fetchone()
+
+    def resume():
+        return client.get(f"/api/progress/course_summary?courseId={course.course_id}&userId={learner['id']}",
+                          headers=learner["headers"]).json["resume"]["lessonId"]
+
+    save(client, learner, course.course_id, v1(times={b: 60, c: 30}))
+    untouched = row(c)
+    save(client, learner, course.course_id, v1(times={b: 90, c: 30}))
+    assert row(c) == untouched, "c did not move: its row is not rewritten"
+    assert resume() == b
+    save(client, learner, course.course_id, v1(times={b: 90, c: 45}))
+    assert resume() == c
+
+
 def test_history_records_before_incoming_after_and_device(client, course):
     learner = register(client)
     a = course.lessons(0)[0]
