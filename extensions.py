@@ -4,9 +4,17 @@ Views declare `@endpoint(limit="RATELIMIT_WRITE")` or `@endpoint(exempt=True)`;
 `init_rate_limits(app)` applies them with that app's settings once every blueprint is
 registered. (A module-level Limiter would keep the first app's defaults and `enabled` flag for
 every later app.) Every route counts in its own window, against its declared limit or else
-RATELIMIT_DEFAULT. That one limit is given as the default limit, which flask-limiter works out
-once per request; as a decorator it was worked out twice, in the `before_request` hook and in
-the decorator (250-310 -> 90-180 µs of CPU per request in process, BENCHMARKS.md round 8).
+RATELIMIT_DEFAULT. That one limit is flask-limiter's default limit, given as a function of the
+request's endpoint.
+
+Each request is counted once, by flask-limiter's strategy in flask-limiter's store, under the key
+flask-limiter's own check uses. The usual request (a route with a limit, the store up, the limit
+not spent) is counted by `count_request` with the route's limit parsed at start; flask-limiter's
+check then lets it pass through a request filter. Its full check works out afresh, per request,
+which of its limits apply (blueprint, exemption and meta limits this service does not use): half
+of the API's own work per request (BENCHMARKS.md round 11). Everything else is left to that
+check as before: it refuses a spent limit (counting the refused request once more, which a fixed
+window ignores), falls back to memory when the store fails, and probes the store until it is back.
 
 The X-RateLimit-* headers and an exact Retry-After come with a 429 only: on every other answer
 they cost two more round trips to the limits' store (a third of a worker's time in `make bench`).
@@ -19,6 +27,9 @@ import time
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
+from limits import parse
+
+KEY_PREFIX = "learner-progress"
 
 
 def rate_limit_key() -> str:
@@ -28,14 +39,31 @@ def rate_limit_key() -> str:
 
 
 def init_rate_limits(app: Flask) -> Limiter:
-    declared = {name: app.config[view.declaration.limit]
-                for name, view in app.view_functions.items()
-                if getattr(view, "declaration", None) and view.declaration.limit}
+    declarations = {name: getattr(view, "declaration", None) for name, view in app.view_functions.items()}
+    route_limits = {name: app.config[(declared and declared.limit) or "RATELIMIT_DEFAULT"]
+                    for name, declared in declarations.items()
+                    if name != "static" and not (declared and declared.exempt)}
+    parsed = {name: parse(limit) for name, limit in route_limits.items()}
+    limiter: Limiter
 
     def route_limit() -> str:
-        """The limit the request's route declares, else the default."""
-        return declared.get(request.endpoint) or app.config["RATELIMIT_DEFAULT"]
+        """The limit the request's route declares, else the default (flask-limiter's check)."""
+        return route_limits.get(request.endpoint) or app.config["RATELIMIT_DEFAULT"]
 
+    def count_request() -> None:
+        """Count the usual request here; leave the rest to flask-limiter's check (module docstring)."""
+        limit = parsed.get(request.endpoint)
+        if limit is None or not limiter.enabled:
+            return  # exempt or unrouted, or limits off
+        counting = limiter.limiter
+        if counting.storage is not limiter.storage:
+            return  # the store is down: counted in memory
+        try:
+            g.rate_limit_counted = counting.hit(limit, KEY_PREFIX, rate_limit_key(), request.endpoint)
+        except limiter.storage.base_exceptions:
+            return  # the store failed: flask-limiter's check falls back to memory
+
+    app.before_request(count_request)  # before flask-limiter's own hook, which the Limiter adds
     limiter = Limiter(
         key_func=rate_limit_key,
         app=app,
@@ -44,12 +72,12 @@ def init_rate_limits(app: Flask) -> Limiter:
         enabled=app.config["RATELIMIT_ENABLED"],
         headers_enabled=False,  # see refused_headers
         in_memory_fallback_enabled=True,
-        key_prefix="learner-progress",
+        key_prefix=KEY_PREFIX,
     )
-    for endpoint_name, view in list(app.view_functions.items()):
-        declaration = getattr(view, "declaration", None)
-        if declaration is not None and declaration.exempt:
-            app.view_functions[endpoint_name] = limiter.exempt(view)
+    limiter.request_filter(lambda: g.get("rate_limit_counted", False))
+    for name, declared in declarations.items():
+        if declared and declared.exempt:
+            app.view_functions[name] = limiter.exempt(app.view_functions[name])
     app.extensions["rate_limits"] = limiter
     return limiter
 

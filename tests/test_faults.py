@@ -108,6 +108,28 @@ def test_unreachable_rate_limit_storage_falls_back_to_memory(make_app):
     assert statuses[:3] == [401, 401, 401] and statuses[3:] == [429, 429], "limits still hold, from memory"
 
 
+
+def test_a_rate_limit_store_that_fails_mid_window_hands_counting_to_memory(make_app, stack):
+    """The usual request is counted in the shared store by the app's own hook (extensions.py); a
+    store that starts refusing it (here: a password set, connections dropped) is never a 500, and
+    flask-limiter's check counts on in memory."""
+    import redis
+
+    client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=stack.redis_url,
+                      RATELIMIT_DEFAULT="4 per minute").test_client()
+    token = bearer(client.post("/api/learners", json={"userId": str(uuid.uuid4())}).json["token"])
+    counted_in_store = [client.get("/api/identity", headers=token).status_code for _ in range(2)]
+    store = redis.Redis.from_url(stack.redis_url, single_connection_client=True)
+    try:
+        store.config_set("requirepass", "locked-out")
+        store.client_kill_filter(_type="normal", skipme=True)
+        counted_in_memory = [client.get("/api/identity", headers=token).status_code for _ in range(5)]
+    finally:
+        store.config_set("requirepass", "")
+        store.close()
+    assert counted_in_store == [200, 200]
+    assert counted_in_memory == [200] * 4 + [429], "a fresh window in memory, and no 500"
+
 def test_the_service_client_never_closes_a_connection_a_request_is_waiting_for(app):
     """httpcore 1.0.9's pool closes an idle connection when it trims surplus keep-alive
     connections, or makes room at its limit, even after handing that connection to a request that
