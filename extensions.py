@@ -27,7 +27,7 @@ import time
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
-from limits import parse
+from limits import RateLimitItem, parse_many
 
 KEY_PREFIX = "learner-progress"
 
@@ -40,10 +40,14 @@ def rate_limit_key() -> str:
 
 def init_rate_limits(app: Flask) -> Limiter:
     declarations = {name: getattr(view, "declaration", None) for name, view in app.view_functions.items()}
-    route_limits = {name: app.config[(declared and declared.limit) or "RATELIMIT_DEFAULT"]
-                    for name, declared in declarations.items()
-                    if name != "static" and not (declared and declared.exempt)}
-    parsed = {name: parse(limit) for name, limit in route_limits.items()}
+    # A route's own setting, else (also when its own is empty) RATELIMIT_DEFAULT, as before.
+    settings = {name: declared.limit if declared and declared.limit and app.config[declared.limit]
+                else "RATELIMIT_DEFAULT"
+                for name, declared in declarations.items()
+                if name != "static" and not (declared and declared.exempt)}
+    rates = {setting: rate(app, setting) for setting in {*settings.values(), "RATELIMIT_DEFAULT"}}
+    route_limits = {name: app.config[setting] for name, setting in settings.items()}
+    parsed = {name: rates[setting] for name, setting in settings.items()}
     limiter: Limiter
 
     def route_limit() -> str:
@@ -52,14 +56,16 @@ def init_rate_limits(app: Flask) -> Limiter:
 
     def count_request() -> None:
         """Count the usual request here; leave the rest to flask-limiter's check (module docstring)."""
-        limit = parsed.get(request.endpoint)
-        if limit is None or not limiter.enabled:
-            return  # exempt or unrouted, or limits off
+        limits = parsed.get(request.endpoint)
+        if not limits or not limiter.enabled:
+            return  # exempt, unrouted or unlimited, or limits off
         counting = limiter.limiter
         if counting.storage is not limiter.storage:
             return  # the store is down: counted in memory
+        key = rate_limit_key()
         try:
-            g.rate_limit_counted = counting.hit(limit, KEY_PREFIX, rate_limit_key(), request.endpoint)
+            # Every limit of the setting counted, as flask-limiter counts them; passed only if all allow it.
+            g.rate_limit_counted = all([counting.hit(limit, KEY_PREFIX, key, request.endpoint) for limit in limits])
         except limiter.storage.base_exceptions:
             return  # the store failed: flask-limiter's check falls back to memory
 
@@ -80,6 +86,18 @@ def init_rate_limits(app: Flask) -> Limiter:
             app.view_functions[name] = limiter.exempt(app.view_functions[name])
     app.extensions["rate_limits"] = limiter
     return limiter
+
+
+def rate(app: Flask, setting: str) -> list[RateLimitItem]:
+    """A limit setting (one limit or several, flask-limiter's syntax), parsed; one line naming it
+    when it is not a rate (at start, not on every request)."""
+    if not app.config[setting]:
+        return []  # an empty RATELIMIT_DEFAULT: no limit
+    try:
+        return parse_many(app.config[setting])
+    except ValueError:
+        raise SystemExit(f"{setting}={app.config[setting]!r} is not a rate limit: write it as, for "
+                         "example, '120 per minute' (second, minute, hour or day).") from None
 
 
 def refused_headers() -> dict[str, str]:

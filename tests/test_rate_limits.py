@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from tests.conftest import bearer
 
 
@@ -43,3 +45,16 @@ def test_a_route_with_its_own_limit_counts_against_that_limit_alone(make_app):
     assert reads == [200, 200, 200, 429], "the route's own limit, not the default's 1 per minute"
     # Each route has its own count: the spent tutorial limit leaves the learner's other routes alone.
     assert [client.get("/api/identity", headers=token).status_code for _ in range(2)] == [200, 429]
+
+
+def test_a_limit_setting_that_is_not_a_rate_stops_the_app_at_start_and_names_itself(make_app):
+    """Not a 500 on every request of its routes, nor a traceback: one line naming the setting."""
+    with pytest.raises(SystemExit, match="RATELIMIT_WRITE='often' is not a rate limit"):
+        make_app(RATELIMIT_ENABLED=True, RATELIMIT_WRITE="often")
+
+
+def test_a_setting_with_several_limits_holds_every_one_of_them(make_app):
+    """flask-limiter's syntax takes several limits in one setting; the tightest one refuses."""
+    client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="5 per minute; 3 per hour").test_client()
+    token = bearer(client.post("/api/learners", json={"userId": str(uuid.uuid4())}).json["token"])
+    assert [client.get("/api/identity", headers=token).status_code for _ in range(4)] == [200, 200, 200, 429]
