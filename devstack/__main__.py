@@ -39,13 +39,17 @@ def local_stack() -> Stack:
 def app_command(port: int, workers: int = 2, threads: int = 4, target: str = "app:create_app") -> list[str]:
     """granian (WSGI, `workers` processes of `threads` blocking threads) serving `target` (an app
     factory, or a module's `app`), or Flask's reloading debug server when FLASK_DEBUG=1. granian
-    served this app 10 to 20 % faster than gunicorn with the same layout (BENCHMARKS.md)."""
+    served this app 10 to 20 % faster than gunicorn with the same layout (BENCHMARKS.md). A
+    worker that has not stopped 8 s after the server's stop signal (longer than a request takes,
+    bounded by SUPABASE_TIMEOUT, 5 s by default) is killed: granian otherwise waits for it
+    forever, and one worker here once never acted on its signal."""
     python = sys.executable
     if os.environ.get("FLASK_DEBUG") == "1":
         return [python, "-m", "flask", "--app", "app", "run", "--port", str(port)]
     return [
         python, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-        "--workers", str(workers), "--blocking-threads", str(threads), "--no-ws", "--log-level", "warning",
+        "--workers", str(workers), "--blocking-threads", str(threads), "--workers-kill-timeout", "8",
+        "--no-ws", "--log-level", "warning",
         *(["--factory"] if target.endswith("create_app") else []), target,
     ]
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -128,13 +130,14 @@ def test_constraint_names_never_reach_clients(client, db):
     assert "duplicate key" not in text and "profiles_username_key" not in text and "sqlstate" not in text
 
 
-# ----- bodies over the limit, however they are sent -----------------------------------------------
-@pytest.fixture(scope="module")
-def live_api(stack):
-    """The app under the server `make run` uses."""
+# ----- the app under the server `make run` uses --------------------------------------------------
+@contextmanager
+def served(stack, workers: int = 1, threads: int = 4, **settings: str):
+    """The app under the server `make run` uses, with these settings, once it answers; stopped
+    after, and given 20 s to stop (then killed, and the test fails)."""
     port = free_port()
-    env = {**os.environ, **stack.env(), "MAX_CONTENT_LENGTH": "2048", "RATELIMIT_ENABLED": "false"}
-    process = subprocess.Popen(app_command(port, workers=1), cwd=ROOT, env=env,
+    process = subprocess.Popen(app_command(port, workers=workers, threads=threads), cwd=ROOT,
+                               env={**os.environ, **stack.env(), **settings}, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -144,10 +147,22 @@ def live_api(stack):
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        yield base
+        yield process, base
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
+
+
+# ----- bodies over the limit, however they are sent -----------------------------------------------
+@pytest.fixture(scope="module")
+def live_api(stack):
+    with served(stack, MAX_CONTENT_LENGTH="2048", RATELIMIT_ENABLED="false") as (_, base):
+        yield base
 
 
 def test_a_chunked_body_over_the_limit_is_413_not_truncated(live_api):
@@ -169,27 +184,24 @@ def test_a_chunked_body_over_the_limit_is_413_not_truncated(live_api):
 def test_limits_hold_across_two_workers_with_the_shared_store(stack):
     with redis.Redis.from_url(stack.redis_url) as store:
         store.flushdb()  # a fresh window for this address
-    port = free_port()
-    env = {**os.environ, **stack.env(), "RATELIMIT_ENABLED": "true", "RATELIMIT_WRITE": "5 per minute",
-           "RATELIMIT_STORAGE_URI": stack.redis_url}
-    process = subprocess.Popen(app_command(port, workers=2, threads=2), cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with served(stack, workers=2, threads=2, RATELIMIT_ENABLED="true", RATELIMIT_WRITE="5 per minute",
+                RATELIMIT_STORAGE_URI=stack.redis_url) as (_, base):
         # One client address, fresh connections: requests land on both workers.
         statuses = [httpx.post(f"{base}/api/learners", json={"userId": str(uuid.uuid4())},
                                headers={"Connection": "close"}).status_code for _ in range(6)]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
     assert statuses == [201] * 5 + [429]
 
+
+def test_the_server_stops_even_when_a_worker_misses_its_stop_signal(stack):
+    """granian waits for every worker to stop. One worker here once never acted on its SIGTERM
+    (its main thread waiting for a shutdown event that never came), and held the server and a
+    test run forever. A stopped worker plays that part: the server kills it after
+    --workers-kill-timeout (8 s) and stops in seconds."""
+    with served(stack, workers=2) as (process, _):
+        workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        os.kill(int(workers[0]), signal.SIGSTOP)
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 12
 
 def test_health_answers_from_a_one_second_cache(make_app, stack):
     client = make_app().test_client()
