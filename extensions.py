@@ -45,14 +45,12 @@ def init_rate_limits(app: Flask) -> Limiter:
                 else "RATELIMIT_DEFAULT"
                 for name, declared in declarations.items()
                 if name != "static" and not (declared and declared.exempt)}
-    rates = {setting: rate(app, setting) for setting in {*settings.values(), "RATELIMIT_DEFAULT"}}
-    route_limits = {name: app.config[setting] for name, setting in settings.items()}
-    parsed = {name: rates[setting] for name, setting in settings.items()}
+    parsed = {name: rate(app, setting) for name, setting in settings.items()}
     limiter: Limiter
 
     def route_limit() -> str:
         """The limit the request's route declares, else the default (flask-limiter's check)."""
-        return route_limits.get(request.endpoint) or app.config["RATELIMIT_DEFAULT"]
+        return app.config[settings.get(request.endpoint, "RATELIMIT_DEFAULT")]
 
     def count_request() -> None:
         """Count the usual request here; leave the rest to flask-limiter's check (module docstring)."""

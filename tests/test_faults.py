@@ -108,7 +108,6 @@ def test_unreachable_rate_limit_storage_falls_back_to_memory(make_app):
     assert statuses[:3] == [401, 401, 401] and statuses[3:] == [429, 429], "limits still hold, from memory"
 
 
-
 def test_a_rate_limit_store_that_fails_mid_window_hands_counting_to_memory(make_app, stack):
     """The usual request is counted in the shared store by the app's own hook (extensions.py); a
     store that starts refusing it (here: a password set, connections dropped) is never a 500, and
@@ -129,6 +128,7 @@ def test_a_rate_limit_store_that_fails_mid_window_hands_counting_to_memory(make_
         store.close()
     assert counted_in_store == [200, 200]
     assert counted_in_memory == [200] * 4 + [429], "a fresh window in memory, and no 500"
+
 
 def test_the_service_client_never_closes_a_connection_a_request_is_waiting_for(app):
     """httpcore 1.0.9's pool closes an idle connection when it trims surplus keep-alive

@@ -203,6 +203,7 @@ def test_the_server_stops_even_when_a_worker_misses_its_stop_signal(stack):
         stopping = time.monotonic()
     assert time.monotonic() - stopping < 12
 
+
 def test_health_answers_from_a_one_second_cache(make_app, stack):
     client = make_app().test_client()
     gateway_log = stack.root / "logs" / "nginx-access.log"
