@@ -1,0 +1,47 @@
+-- Every write that completes or unmarks a lesson builds its completion row inline. Not inlined, the
+-- helper runs as a function call of its own, prepared anew in every transaction that calls it
+-- (BENCHMARKS.md, round 12); the transaction's own function statistics count such calls.
+begin;
+select plan(4);
+set local track_functions = 'all';
+
+create function pg_temp.calls(p_function regprocedure)
+returns bigint
+language sql
+begin atomic
+  select coalesce(pg_stat_get_xact_function_calls(p_function), 0);
+end;
+
+select public.import_catalog($json${"themes": [{"id": "a9000000-0000-4000-8000-000000000001", "slug": "inline-theme", "title": "T",
+  "courses": [{"id": "c9900000-0000-4000-8000-000000000001", "slug": "inline-course", "title": "C", "modules": [
+    {"id": "d9900000-0000-4000-8000-000000000001", "slug": "m", "title": "M", "lessons": [
+      {"id": "e9900000-0000-4000-8000-000000000001", "slug": "l1", "title": "L1"},
+      {"id": "e9900000-0000-4000-8000-000000000002", "slug": "l2", "title": "L2"}]}]}]}]}$json$::jsonb);
+
+select public.mark_lesson_complete('99999999-9999-4999-8999-999999999999', 'browser', 'e9900000-0000-4000-8000-000000000001');
+select public.unmark_lesson_complete('99999999-9999-4999-8999-999999999999', 'browser', 'e9900000-0000-4000-8000-000000000001');
+select public.record_lesson_progress('99999999-9999-4999-8999-999999999999', 'browser', 'e9900000-0000-4000-8000-000000000002', null, 100, 60);
+select public.record_chapter('99999999-9999-4999-8999-999999999999', 'browser', 'inline-course', 'e9900000-0000-4000-8000-000000000001', 300, true);
+select public.record_chapter('99999999-9999-4999-8999-999999999999', 'browser', 'inline-tutorial', 'c1', 300, true, null, 4);
+select is(pg_temp.calls('private.completion_row(uuid, uuid, boolean, timestamptz)'), 0::bigint,
+  'a mark, an unmark, a lesson''s progress and a chapter build their completion rows inline');
+
+select is(private.completion_row('99999999-9999-4999-8999-999999999999', 'e9900000-0000-4000-8000-000000000001', true,
+                                 '2026-12-04 01:02:03.456789+00'),
+  jsonb_build_object('learner_id', '99999999-9999-4999-8999-999999999999'::uuid, 'lesson_id', 'e9900000-0000-4000-8000-000000000001'::uuid,
+                     'completion_clock', '2026-12-04 01:02:03.456789+00'::timestamptz,
+                     'first_completed_at', '2026-12-04 01:02:03.456789+00'::timestamptz),
+  'a completion row holds the lesson, its completion clock and its first completion');
+set local timezone = 'Asia/Kolkata';
+set local datestyle = 'SQL, DMY';
+select is(private.completion_row('99999999-9999-4999-8999-999999999999', 'e9900000-0000-4000-8000-000000000001', false,
+                                 '2026-12-04 01:02:03.456789+00'),
+  jsonb_build_object('learner_id', '99999999-9999-4999-8999-999999999999'::uuid, 'lesson_id', 'e9900000-0000-4000-8000-000000000001'::uuid,
+                     'unmark_clock', '2026-12-04 01:02:03.456789+00'::timestamptz),
+  'an unmark row holds the lesson and its unmark clock, in any time zone and date style');
+select is((private.completion_row('99999999-9999-4999-8999-999999999999', 'e9900000-0000-4000-8000-000000000001', true,
+                                  '2026-12-04 01:02:03.456789+00') ->> 'completion_clock')::timestamptz,
+  '2026-12-04 01:02:03.456789+00'::timestamptz, 'and its clock reads back to the microsecond');
+
+select * from finish();
+rollback;
