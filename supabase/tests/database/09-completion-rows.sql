@@ -2,7 +2,7 @@
 -- helper runs as a function call of its own, prepared anew in every transaction that calls it
 -- (BENCHMARKS.md, round 12); the transaction's own function statistics count such calls.
 begin;
-select plan(4);
+select plan(5);
 set local track_functions = 'all';
 
 create function pg_temp.calls(p_function regprocedure)
@@ -23,6 +23,9 @@ select public.unmark_lesson_complete('99999999-9999-4999-8999-999999999999', 'br
 select public.record_lesson_progress('99999999-9999-4999-8999-999999999999', 'browser', 'e9900000-0000-4000-8000-000000000002', null, 100, 60);
 select public.record_chapter('99999999-9999-4999-8999-999999999999', 'browser', 'inline-course', 'e9900000-0000-4000-8000-000000000001', 300, true);
 select public.record_chapter('99999999-9999-4999-8999-999999999999', 'browser', 'inline-tutorial', 'c1', 300, true, null, 4);
+select is(pg_temp.calls((select oid from pg_proc where proname = 'mark_lesson_complete'
+                          and pronamespace = 'public'::regnamespace)::regprocedure), 1::bigint,
+  'the transaction''s function statistics count the calls made in it');
 select is(pg_temp.calls('private.completion_row(uuid, uuid, boolean, timestamptz)'), 0::bigint,
   'a mark, an unmark, a lesson''s progress and a chapter build their completion rows inline');
 
