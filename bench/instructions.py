@@ -14,7 +14,6 @@ on. Each workload takes about five minutes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -24,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -32,16 +30,10 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
 from devstack.stack import JWT_SECRET, Stack  # noqa: E402
+from run import AS_PRODUCTION, DATASETS, md5_uuid  # noqa: E402  (bench/ is this script's folder)
 
-SIZE = dict(learners=100, courses=10, lessons=20, courses_per_learner=10, lessons_per_course_done=10)
-OUT_OF_REACH = "1000000 per minute"
-LIMITS = ("RATELIMIT_DEFAULT", "RATELIMIT_WRITE", "RATELIMIT_TUTORIAL_READ", "RATELIMIT_TUTORIAL_CHAPTER",
-          "RATELIMIT_TUTORIAL_QUIZ", "RATELIMIT_TUTORIAL_COMPLETE", "RATELIMIT_TUTORIAL_RESET")
+SIZE = DATASETS["S"]
 WARM_UP, FEWER, MORE = 50, 100, 200
-
-
-def md5_uuid(text: str) -> str:
-    return str(uuid.UUID(hashlib.md5(text.encode()).hexdigest()))
 
 
 def lesson(n: int) -> str:
@@ -97,9 +89,8 @@ def main(workloads: list[str]) -> None:
         subprocess.run(["psql", "-q", stack.database_url, "-f", str(BENCH / "dataset.sql"),
                         *[arg for key, value in SIZE.items() for arg in ("-v", f"{key}={value}")]],
                        check=True, stdout=subprocess.DEVNULL)
-        env = {**os.environ, **stack.env(), "RATELIMIT_ENABLED": "true", "LOG_LEVEL": "INFO",
-               "PROMETHEUS_MULTIPROC_DIR": str(root / "metrics"), "PYTHONHASHSEED": "0",
-               **{name: OUT_OF_REACH for name in LIMITS}}
+        env = {**os.environ, **stack.env(), **AS_PRODUCTION,
+               "PROMETHEUS_MULTIPROC_DIR": str(root / "metrics"), "PYTHONHASHSEED": "0"}
         (root / "metrics").mkdir()
         rows = {}
         for workload in workloads:

@@ -45,6 +45,14 @@ DATASETS = {
     "L": dict(learners=10_000, courses=100, lessons=50, courses_per_learner=4, lessons_per_course_done=25),
 }
 LOAD_LEARNERS = 2000  # the learners the load scripts pick from
+# The API's settings as production runs it: limits on, counted in the stack's Redis (set out of
+# reach, so that they cost what they cost and refuse nothing), JSON request logs on.
+AS_PRODUCTION = {
+    "RATELIMIT_ENABLED": "true", "LOG_LEVEL": "INFO",
+    **{name: "1000000 per minute" for name in (
+        "RATELIMIT_DEFAULT", "RATELIMIT_WRITE", "RATELIMIT_TUTORIAL_READ", "RATELIMIT_TUTORIAL_CHAPTER",
+        "RATELIMIT_TUTORIAL_QUIZ", "RATELIMIT_TUTORIAL_COMPLETE", "RATELIMIT_TUTORIAL_RESET")},
+}
 PATHS = ["api", "bare", "postgrest", "sql", "peer"]
 # The process (with its workers) that serves each HTTP path: its CPU time per request is the
 # path's own work, apart from what the gateway, PostgREST and the database do for every path.
@@ -243,14 +251,7 @@ class Bench:
         self.rows = int(self.psql("select count(*) from lesson_progress"))
         print(f"[{self.name}] dataset: {self.rows} lesson-progress rows in {self.build_seconds:.1f}s", flush=True)
         self.api_port, self.peer_port = free_port(), free_port()
-        # As production runs it: limits on, counted in the stack's Redis (set out of reach, so that
-        # they cost what they cost and refuse nothing), JSON request logs on.
-        out_of_reach = "1000000 per minute"
-        start_app(self.stack, self.api_port, extra_env={
-            "RATELIMIT_ENABLED": "true", "LOG_LEVEL": "INFO",
-            **{name: out_of_reach for name in ("RATELIMIT_DEFAULT", "RATELIMIT_WRITE", "RATELIMIT_TUTORIAL_READ",
-                                               "RATELIMIT_TUTORIAL_CHAPTER", "RATELIMIT_TUTORIAL_QUIZ",
-                                               "RATELIMIT_TUTORIAL_COMPLETE", "RATELIMIT_TUTORIAL_RESET")}})
+        start_app(self.stack, self.api_port, extra_env=AS_PRODUCTION)
         env = {**os.environ, **self.stack.env(), "PEER_PORT": str(self.peer_port)}
         self.stack.spawn("peer", ["node", str(BENCH / "peer.mjs")], env=env, cwd=BENCH)
         wait_for_port(self.peer_port)
