@@ -13,7 +13,7 @@ drop index public.lesson_progress_recent;
 drop index public.lesson_progress_open;
 
 -- Room on each page for a row's next version, so that an update stays on its page (HOT) without
--- waiting for the page's old versions to be pruned: on dataset L, a save's p50 was 0.05 to 0.26 ms
+-- waiting for the page's old versions to be pruned: on dataset L, a save's p50 was 0.02 to 0.26 ms
 -- lower at 90 than at 100, a mark's 0.02 to 0.04. The setting governs what inserts leave free:
 -- pages already full stay full until vacuum prunes them.
 alter table public.lesson_progress set (fillfactor = 90);
