@@ -9,12 +9,13 @@ request's endpoint.
 
 Each request is counted once, by flask-limiter's strategy in flask-limiter's store, under the key
 flask-limiter's own check uses. The usual request (a route with a limit, the store up, the limit
-not spent) is counted by `count_request` with the route's limit parsed at start; flask-limiter's
-check then lets it pass through a request filter. Its full check works out afresh, per request,
+not spent) is counted by `count_request` with the route's limit parsed at start, and
+flask-limiter's request hooks do not run for it. Its full check works out afresh, per request,
 which of its limits apply (blueprint, exemption and meta limits this service does not use): half
-of the API's own work per request (BENCHMARKS.md round 11). Everything else is left to that
-check as before: it refuses a spent limit (counting the refused request once more, which a fixed
-window ignores), falls back to memory when the store fails, and probes the store until it is back.
+of the API's own work per request (BENCHMARKS.md round 11); even told by a request filter to let
+a request pass, its three hooks cost a quarter (round 15). Everything else is left to those hooks
+as before: they refuse a spent limit (counting the refused request once more, which a fixed
+window ignores), fall back to memory when the store fails, and probe the store until it is back.
 
 The X-RateLimit-* headers and an exact Retry-After come with a 429 only: on every other answer
 they cost two more round trips to the limits' store (a third of a worker's time in `make bench`).
@@ -22,8 +23,10 @@ they cost two more round trips to the limits' store (a third of a worker's time 
 
 from __future__ import annotations
 
+import functools
 import math
 import time
+from collections.abc import Callable
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
@@ -68,6 +71,8 @@ def init_rate_limits(app: Flask) -> Limiter:
             return  # the store failed: flask-limiter's check falls back to memory
 
     app.before_request(count_request)  # before flask-limiter's own hook, which the Limiter adds
+    registries = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
+    earlier = [list(registry.get(None, ())) for registry in registries]
     limiter = Limiter(
         key_func=rate_limit_key,
         app=app,
@@ -78,12 +83,25 @@ def init_rate_limits(app: Flask) -> Limiter:
         in_memory_fallback_enabled=True,
         key_prefix=KEY_PREFIX,
     )
-    limiter.request_filter(lambda: g.get("rate_limit_counted", False))
+    for registry, hooks in zip(registries, earlier):
+        registry[None] = [hook if hook in hooks else unless_counted(hook) for hook in registry[None]]
     for name, declared in declarations.items():
         if declared and declared.exempt:
             app.view_functions[name] = limiter.exempt(app.view_functions[name])
     app.extensions["rate_limits"] = limiter
     return limiter
+
+
+def unless_counted(hook: Callable) -> Callable:
+    """One of flask-limiter's request hooks, run only for a request `count_request` left to it."""
+
+    @functools.wraps(hook)
+    def run(*args):
+        if g.get("rate_limit_counted"):
+            return args[0] if args else None  # an after-request hook hands the response on
+        return hook(*args)
+
+    return run
 
 
 def rate(app: Flask, setting: str) -> list[RateLimitItem]:
