@@ -1,9 +1,10 @@
 """One service-role Supabase client per process, and the one place its errors are translated.
 
 The client uses HTTP/1.1 (HTTP/2 on a shared sync client has produced "Server disconnected"),
-a timeout of a few seconds, and no retries but one of a connection that could not be opened (the
-request was not sent): a caller gets a fast 503 instead of a call retried for seven seconds. It is never re-authenticated per request; learner identity is passed
-to SQL functions as an argument, and the functions check it.
+a timeout of a few seconds, no cookie jar, and no retries but one of a connection that could not
+be opened (the request was not sent): a caller gets a fast 503 instead of a call retried for
+seven seconds. It is never re-authenticated per request; learner identity is passed to SQL
+functions as an argument, and the functions check it.
 """
 
 from __future__ import annotations
@@ -46,6 +47,26 @@ SQLSTATE_ERRORS: dict[str, tuple[type[ServiceError], str]] = {
 log = logging.getLogger(__name__)
 
 
+class NoCookies(httpx.Cookies):
+    """A cookie jar that keeps nothing."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Nothing to keep: PostgREST sets no cookies."""
+
+
+NO_COOKIES = NoCookies()
+
+
+class CookielessClient(httpx.Client):
+    """httpx's client without its cookie jar. httpx reads every response into the jar, through
+    urllib's cookie machinery, though PostgREST sets no cookies: 22 µs of each call
+    (BENCHMARKS.md round 15)."""
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return NO_COOKIES
+
+
 def init_app(app) -> None:
     """Create the app's one service-role client."""
     for setting in ("SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"):
@@ -60,7 +81,7 @@ def init_app(app) -> None:
     # (encode/httpcore#1110), and that request fails (EBADF, a 503 here). Each server thread holds
     # at most one connection, so the threads bound the pool.
     unbounded = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-    http = httpx.Client(http2=False, timeout=app.config["SUPABASE_TIMEOUT"],
+    http = CookielessClient(http2=False, timeout=app.config["SUPABASE_TIMEOUT"],
                         transport=httpx.HTTPTransport(retries=1, limits=unbounded))
     options = ClientOptions(
         httpx_client=http,

@@ -141,6 +141,36 @@ def test_the_service_client_never_closes_a_connection_a_request_is_waiting_for(a
     assert (pool._max_connections, pool._max_keepalive_connections) == (sys.maxsize, sys.maxsize)
 
 
+def test_the_service_client_keeps_no_cookie_an_upstream_sets(app):
+    """httpx would read every answer into a cookie jar (most of a call's client-side work, though
+    PostgREST sets none) and send what it kept back on every later call, for every learner."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class SetsACookie(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = (self.headers.get("Cookie") or "no cookie").encode()
+            self.send_response(200)
+            self.send_header("Set-Cookie", "session=abc; Path=/")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SetsACookie)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        session = app.extensions["supabase"].postgrest.session
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        answers = [session.get(url) for _ in range(2)]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answers[0].headers["Set-Cookie"] == "session=abc; Path=/", "the upstream did set one"
+    assert answers[1].text == "no cookie" and not session.cookies
+
+
 def test_many_concurrent_clients_lose_nothing_and_count_nothing_twice(app, db):
     """100 clients mix every write endpoint for one learner and one course; the final state is
     the one the acknowledged requests imply."""
