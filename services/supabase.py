@@ -59,8 +59,8 @@ NO_COOKIES = NoCookies()
 
 class CookielessClient(httpx.Client):
     """httpx's client without its cookie jar. httpx reads every response into the jar, through
-    urllib's cookie machinery, though PostgREST sets no cookies: 22 µs of each call
-    (BENCHMARKS.md round 15)."""
+    urllib's cookie machinery, though PostgREST sets no cookies: 355 000 instructions of each
+    call (BENCHMARKS.md round 15)."""
 
     @property
     def cookies(self) -> httpx.Cookies:

