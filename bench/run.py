@@ -40,8 +40,11 @@ WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
 CONNECTIONS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "1,8,32").split(",")]
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 DATASETS = {
-    # learners, courses, lessons per course, courses per learner, completed lessons per course
-    "S": dict(learners=100, courses=10, lessons=20, courses_per_learner=10, lessons_per_course_done=10),
+    # learners, courses, lessons per course, courses per learner, completed lessons per course.
+    # The same learner and course in both: L / S compares the volume of data a request runs
+    # against, not requests that do different work (S's courses had 20 lessons and its learners
+    # took 10 courses until round 16, against L's 50 and 4).
+    "S": dict(learners=100, courses=10, lessons=50, courses_per_learner=4, lessons_per_course_done=25),
     "L": dict(learners=10_000, courses=100, lessons=50, courses_per_learner=4, lessons_per_course_done=25),
 }
 LOAD_LEARNERS = 2000  # the learners the load scripts pick from
@@ -499,9 +502,11 @@ interleaved per workload and connection count:
 
 HTTP load comes from wrk with generated Lua scripts (random learner, one of their courses, a
 lesson of it), SQL load from pgbench; both run on the same 2-core machine as the service. The
-datasets are built in SQL (`bench/dataset.sql`, `generate_series`): **S** 100 learners, 10
-courses of 20 lessons, 10 000 lesson-progress rows; **L** 10 000 learners, 100 courses of 50
-lessons, 1 000 000 lesson-progress rows, with course documents, enrollments and quiz attempts.
+datasets are built in SQL (`bench/dataset.sql`, `generate_series`): **S** 100 learners and 10
+courses, 10 000 lesson-progress rows; **L** 10 000 learners and 100 courses, 1 000 000
+lesson-progress rows, with course documents, enrollments and quiz attempts. In both a course has
+50 lessons in 5 modules and a learner takes 4 courses with 25 lessons done in each, so that L / S
+compares the volume of data each request runs against, not different requests.
 PostgreSQL runs with fsync on and `random_page_cost = 1.1`, with `pg_stat_statements` loaded (as on
 hosted Supabase): the **executor** column of the sql path is each call's mean time in the
 executor, nested calls included and parse, plan, commit and round trip not. It tells what a
