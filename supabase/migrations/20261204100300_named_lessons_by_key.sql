@@ -4,8 +4,9 @@
 -- Per call on dataset L, the old body and this one in turns (2 rounds of 1 000 to 2 000 calls):
 -- 11 names in a course of 500 lessons, 298 and 375 µs -> 179 and 193; 11 names in a course of
 -- 50 (the bench's save), 153 and 205 -> 140 and 153; every lesson named in both fields (100
--- names), 780 and 927 -> 868 and 958, within the rounds' spread. Within a whole save (2.6 to 3.7
--- ms p50 that hour) the difference stayed below the spread of 6 s windows.
+-- names), 780 and 927 -> 868 and 958, within the rounds' spread. The bench's save at one
+-- connection, 4 pairs of 6 s windows in turns: executor 2.81 to 3.48 -> 2.67 to 3.31 ms, lower
+-- in each pair by 0.14 to 0.36.
 -- The plan is kept generic: the lookups do not depend on the course, and a custom plan was
 -- planned anew on every call (its estimate of a hundred names a field made the generic one look
 -- dear), which cost more than the lookups saved.
