@@ -82,7 +82,7 @@ def init_app(app) -> None:
     # at most one connection, so the threads bound the pool.
     unbounded = httpx.Limits(max_connections=None, max_keepalive_connections=None)
     http = CookielessClient(http2=False, timeout=app.config["SUPABASE_TIMEOUT"],
-                        transport=httpx.HTTPTransport(retries=1, limits=unbounded))
+                            transport=httpx.HTTPTransport(retries=1, limits=unbounded))
     options = ClientOptions(
         httpx_client=http,
         postgrest_client_retry=False,
