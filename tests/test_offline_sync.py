@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.catalogs import course_tree, import_course
+from tests.catalogs import course_tree, import_course, new_id
 from tests.conftest import bearer
 from tests.recounts import assert_counts_match_a_recount
 
@@ -135,6 +135,25 @@ def test_a_save_rewrites_only_the_lessons_it_moves_and_resume_follows_them(clien
     assert resume() == b
     save(client, learner, course.course_id, v1(times={b: 90, c: 45}))
     assert resume() == c
+
+
+def test_lessons_one_save_opens_together_resume_at_the_first_in_course_order(client, db, app):
+    """One save opens every lesson its document times at the same moment. Of those, seed 004's
+    resume names the first in course order, on every read, whatever order the lessons are named
+    in and the modules' ids sort in (the later modules' ids sort first here)."""
+    course = course_tree((4, 4, 4))
+    for module, first_digit in zip(course.modules, "f80"):
+        module["id"] = first_digit + module["id"][1:]
+    import_course(app, course)
+    learner = register(client)
+    lessons = [lesson for module in range(3) for lesson in course.lessons(module)]
+    save(client, learner, course.course_id, v1(times={lesson: 30 for lesson in reversed(lessons)}))
+    opened = db.execute("select count(distinct last_accessed_at) from lesson_progress where learner_id = %s",
+                        (learner["id"],)).fetchone()[0]
+    assert opened == 1, "the save opened every lesson at one moment"
+    for path in (f"/api/progress/course_summary?courseId={course.course_id}&userId={learner['id']}",
+                 f"/api/progress/next?courseId={course.course_id}"):
+        assert client.get(path, headers=learner["headers"]).json["resume"]["lessonId"] == lessons[0], path
 
 
 def test_history_records_before_incoming_after_and_device(client, course):
