@@ -144,6 +144,17 @@ def test_next_passes_a_locked_module_and_resume_stays_in_its_course(client, brow
     assert summary["resume"]["lessonId"] == needed, "the lesson opened last elsewhere is another course's"
 
 
+def test_an_unpublished_course_has_no_summary_and_no_next_lesson(client, browser_learner, course, db):
+    """The summary checks its course only when it finds no counting modules; an unpublished course
+    with lessons has none, and is not found."""
+    update(client, browser_learner, contentId=course.lessons(0)[0], contentType="lesson", status="in-progress")
+    db.execute("update courses set published = false where id = %s", (course.course_id,))
+    for path in (f"/api/progress/course_summary?courseId={course.course_id}",
+                 f"/api/progress/next?courseId={course.course_id}"):
+        answer = client.get(path, headers=browser_learner["headers"])
+        assert (answer.status_code, answer.json["code"]) == (404, "course_not_found"), path
+
+
 def test_content_defaults_to_not_started(client, browser_learner, course):
     item = content(client, browser_learner, course.lessons(1)[1]).json
     assert item["status"] == "not-started" and item["progressPercentage"] == 0 and item["completedAt"] is None
