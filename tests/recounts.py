@@ -3,6 +3,9 @@ every write that moves lesson rows (the counters' own property tests, claims).""
 
 from __future__ import annotations
 
+import psycopg
+import pytest
+
 
 def recounted_lessons(db, learner_id: str, course_id: str | None = None):
     """Per counting module of the learner: (completed, started), straight from the rows."""
@@ -55,9 +58,12 @@ def assert_counts_match_a_recount(db, learner_id: str, course) -> None:
 def assert_navigation_matches_the_catalog(db, learner_id: str, course_id: str) -> None:
     """The course summary's next and resume, which read the totals and the lessons, name what the
     catalog view says: the first counting lesson not completed, in course order, and the open one
-    opened last (the first in course order of those opened at that moment). A summary is only
-    served for a published course."""
+    opened last (the first in course order of those opened at that moment). An unpublished
+    course has no summary: it is not found."""
     if not db.execute("select published from courses where id = %s", (course_id,)).fetchone()[0]:
+        with pytest.raises(psycopg.Error) as refused:
+            db.execute("select public.course_summary(%s, %s)", (learner_id, course_id))
+        assert refused.value.sqlstate == "PT404"
         return
     expected_next = db.execute(
         "select lc.lesson_id::text from lesson_catalog lc"

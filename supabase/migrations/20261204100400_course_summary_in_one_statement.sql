@@ -17,8 +17,9 @@
 -- private.module_rollups (with each module's started lessons), private.course_rollup,
 -- public.course_summary and public.next_lesson (the summary's navigation); dropping
 -- private.course_navigation.
--- Relies on: foundation (percent, iso), rules (visited, missing_prerequisites), api_content
--- (course_summary, next_lesson), course_summary_lean (module_rollups, course_rollup).
+-- Relies on: foundation (percent, iso, rollup_status), rules (require_course_access, visited,
+-- module_json, missing_prerequisites), api_content (course_summary, next_lesson),
+-- course_summary_lean (module_rollups, course_rollup).
 
 /** Section - Roll-ups */
 
