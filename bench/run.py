@@ -43,11 +43,14 @@ DATASETS = {
     # learners, courses, lessons per course, courses per learner, completed lessons per course.
     # The same learner and course in both: L / S compares the volume of data a request runs
     # against, not requests that do different work (S's courses had 20 lessons and its learners
-    # took 10 courses until round 16, against L's 50 and 4).
-    "S": dict(learners=100, courses=10, lessons=50, courses_per_learner=4, lessons_per_course_done=25),
+    # took 10 courses until round 16, against L's 50 and 4). S has as many learners as the load
+    # picks from, so that both take the same requests on the same learners and end the run in
+    # the same state: with 100, each of S's learners took 20 times the writes of L's and soon
+    # had every lesson completed, so S measured writes that changed nothing (round 18).
+    "S": dict(learners=2_000, courses=10, lessons=50, courses_per_learner=4, lessons_per_course_done=25),
     "L": dict(learners=10_000, courses=100, lessons=50, courses_per_learner=4, lessons_per_course_done=25),
 }
-LOAD_LEARNERS = 2000  # the learners the load scripts pick from
+LOAD_LEARNERS = 2000  # the learners the load scripts pick from, on S and L alike
 # The API's settings as production runs it: limits on, counted in the stack's Redis (set out of
 # reach, so that they cost what they cost and refuse nothing), JSON request logs on.
 AS_PRODUCTION = {
@@ -502,11 +505,12 @@ interleaved per workload and connection count:
 
 HTTP load comes from wrk with generated Lua scripts (random learner, one of their courses, a
 lesson of it), SQL load from pgbench; both run on the same 2-core machine as the service. The
-datasets are built in SQL (`bench/dataset.sql`, `generate_series`): **S** 100 learners and 10
-courses, 10 000 lesson-progress rows; **L** 10 000 learners and 100 courses, 1 000 000
+datasets are built in SQL (`bench/dataset.sql`, `generate_series`): **S** 2 000 learners and 10
+courses, 200 000 lesson-progress rows; **L** 10 000 learners and 100 courses, 1 000 000
 lesson-progress rows, with course documents, enrollments and quiz attempts. In both a course has
-50 lessons in 5 modules and a learner takes 4 courses with 25 lessons done in each, so that L / S
-compares the volume of data each request runs against, not different requests.
+50 lessons in 5 modules and a learner takes 4 courses with 25 lessons done in each, and the load
+picks from the same 2 000 learners, so that L / S compares the volume of data each request runs
+against (five times), not different requests or learners in different states.
 PostgreSQL runs with fsync on and `random_page_cost = 1.1`, with `pg_stat_statements` loaded (as on
 hosted Supabase): the **executor** column of the sql path is each call's mean time in the
 executor, nested calls included and parse, plan, commit and round trip not. It tells what a
