@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.catalogs import course_tree, import_course, new_id
+from tests.catalogs import course_tree, import_course
 from tests.conftest import bearer
 from tests.recounts import assert_counts_match_a_recount
 
