@@ -137,6 +137,24 @@ def test_a_save_rewrites_only_the_lessons_it_moves_and_resume_follows_them(clien
     assert resume() == c
 
 
+def test_a_save_naming_one_lesson_rewrites_its_row_only_when_it_moves(client, db, course):
+    """A document of one lesson is merged by the lesson's key, not as a document's rows: the same
+    rule holds, a lesson the save does not move keeps its row as it was."""
+    learner = register(client)
+    lesson = course.lessons(0)[3]
+
+    def row():
+        return db.execute("select xmin::text, last_accessed_at, time_spent_seconds from lesson_progress"
+                          " where learner_id = %s and lesson_id = %s", (learner["id"], lesson)).fetchone()
+
+    save(client, learner, course.course_id, v1(times={lesson: 60}))
+    untouched = row()
+    save(client, learner, course.course_id, v1(times={lesson: 60}))
+    assert row() == untouched, "the lesson did not move: its row is not rewritten"
+    save(client, learner, course.course_id, v1(times={lesson: 90}))
+    assert row()[0] != untouched[0] and row()[2] == 90
+
+
 def test_lessons_one_save_opens_together_resume_at_the_first_in_course_order(client, db, app):
     """One save opens every lesson its document times at the same moment. Of those, seed 004's
     resume names the first in course order, on every read, whatever order the lessons are named

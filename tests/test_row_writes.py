@@ -94,16 +94,19 @@ def test_a_claim_adds_the_browser_devices_to_the_account_times(client, db, cours
     assert_times_are_device_sums(db, account["id"])
 
 
-def test_a_row_another_writer_inserts_first_is_merged_not_lost(client, db, stack, course, row_writes):
+@pytest.mark.parametrize("rows", [1, 2], ids=["one row (by its key)", "a document's rows"])
+def test_a_row_another_writer_inserts_first_is_merged_not_lost(client, db, stack, course, row_writes, rows):
     """The merge looks for the rows that exist before it inserts the new ones. A row that another
     transaction inserts after the look makes the insert skip it; the merge must then merge it as
-    a row that exists, and count its completion against what that writer left."""
+    a row that exists, and count its completion against what that writer left. One row and a
+    document's rows take different paths through the merge; both are raced."""
     learner = register(client)
-    lesson = course.lessons(0)[5]
+    lesson, other_lesson = course.lessons(0)[5], course.lessons(0)[4]
     merge = "select private.merge_lesson_progress(%s::jsonb)"
     first = json.dumps([{"learner_id": learner["id"], "lesson_id": lesson, "progress_percentage": 40, "watch_seconds": 30}])
     second = json.dumps([{"learner_id": learner["id"], "lesson_id": lesson, "completion_clock": "2026-01-02T03:04:05Z",
-                          "first_completed_at": "2026-01-02T03:04:05Z"}])
+                          "first_completed_at": "2026-01-02T03:04:05Z"},
+                         {"learner_id": learner["id"], "lesson_id": other_lesson, "watch_seconds": 5}][:rows])
     with psycopg.connect(stack.superuser_url) as other:
         assert other.execute(merge, (first,)).fetchone()[0] == 0  # inserted, not committed yet
         with ThreadPoolExecutor(1) as pool:
@@ -116,4 +119,5 @@ def test_a_row_another_writer_inserts_first_is_merged_not_lost(client, db, stack
     row = db.execute("select status, progress_percentage, watch_seconds, completed_at from lesson_progress"
                      " where learner_id = %s and lesson_id = %s", (learner["id"], lesson)).fetchone()
     assert row[:3] == ("completed", 100, 30) and row[3] is not None, "both writes are in the row"
-    assert row_writes(learner["id"]) == {lesson: 2}, "inserted by one, updated by the other"
+    expected = {lesson: 2, other_lesson: 1} if rows == 2 else {lesson: 2}
+    assert row_writes(learner["id"]) == expected, "inserted by one, updated by the other"
