@@ -7,8 +7,8 @@
 -- takes a lookup by key, then an update or an insert of the row private.merged_progress makes:
 -- the same rules, the same lock, the same race with a concurrent insert (look again, update).
 -- Dataset L, one connection, the old merge and this one in turns (nested statements tracked):
--- the merge of a mark that completes a lesson 438 -> 298 µs a call; of an unmark 342 and 394 ->
--- 275 and 282 µs.
+-- the merge of a mark that completes a lesson 354 and 320 -> 256 and 279 µs a call; of an unmark
+-- 326 and 334 -> 236 and 234 µs (BENCHMARKS.md, round 19).
 -- Owns: private.merge_one_lesson; private.merge_lesson_progress, which hands one row to it and
 -- more to private.merge_lesson_rows (the document's merge, renamed here, its body unchanged).
 -- Relies on: device_time_in_the_merge (private.merged_progress), saves_touch_what_they_move (the
