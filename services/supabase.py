@@ -1,9 +1,9 @@
 """One service-role Supabase client per process, and the one place its errors are translated.
 
-The client uses HTTP/1.1 (HTTP/2 on a shared sync client has produced "Server disconnected"),
-a timeout of a few seconds, no cookie jar, and no retries but one of a connection that could not
-be opened (the request was not sent): a caller gets a fast 503 instead of a call retried for
-seven seconds. It is never re-authenticated per request; learner identity is passed to SQL
+The client uses HTTP/1.1 (HTTP/2 on a shared sync client has produced "Server disconnected")
+over one keep-alive connection per server thread (services.transport), a timeout of a few
+seconds, no cookie jar, and no retries but one of a connection that could not be opened (the
+request was not sent): a caller gets a fast 503 instead of a call retried for seven seconds. It is never re-authenticated per request; learner identity is passed to SQL
 functions as an argument, and the functions check it.
 """
 
@@ -22,6 +22,7 @@ from supabase import Client, ClientOptions, create_client
 from observability import UPSTREAM_ERRORS
 
 from .errors import BadRequest, Conflict, Forbidden, NotFound, ServiceError, Unavailable, code_for
+from .transport import ThreadConnectionTransport
 
 if TYPE_CHECKING:
     from .identity import Learner
@@ -74,15 +75,8 @@ def init_app(app) -> None:
             # One line, not a traceback: the usual first-hour mistake is a shell without .env.
             raise SystemExit(f"{setting} is not set: copy .env.example to .env, or run through make "
                              "(make run, make catalog, make user), which set it for the local stack.")
-    # One retry of a connection that could not be opened (the request was never sent, so it is safe
-    # for every call); nothing else is retried. No connection limit, and every connection kept
-    # alive until it expires: httpcore 1.0.9's pool can close a connection it has already handed
-    # to a waiting request when it trims surplus keep-alive connections or makes room at its limit
-    # (encode/httpcore#1110), and that request fails (EBADF, a 503 here). Each server thread holds
-    # at most one connection, so the threads bound the pool.
-    unbounded = httpx.Limits(max_connections=None, max_keepalive_connections=None)
     http = CookielessClient(http2=False, timeout=app.config["SUPABASE_TIMEOUT"],
-                            transport=httpx.HTTPTransport(retries=1, limits=unbounded))
+                            transport=ThreadConnectionTransport(retries=1))
     options = ClientOptions(
         httpx_client=http,
         postgrest_client_retry=False,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import os
 import random
-import sys
 import threading
 import time
 import uuid
@@ -130,15 +129,25 @@ def test_a_rate_limit_store_that_fails_mid_window_hands_counting_to_memory(make_
     assert counted_in_memory == [200] * 4 + [429], "a fresh window in memory, and no 500"
 
 
-def test_the_service_client_never_closes_a_connection_a_request_is_waiting_for(app):
-    """httpcore 1.0.9's pool closes an idle connection when it trims surplus keep-alive
-    connections, or makes room at its limit, even after handing that connection to a request that
-    is about to use it (encode/httpcore#1110). The request then reads a closed socket (EBADF) and
-    the API answers 503: the test below did, about once in twenty runs of its 100 threads. With no
-    limit and every connection kept alive, neither path runs; each server thread holds one
-    connection at most, so the threads bound the pool, and idle connections still expire."""
-    pool = app.extensions["supabase"].postgrest.session._transport._pool
-    assert (pool._max_connections, pool._max_keepalive_connections) == (sys.maxsize, sys.maxsize)
+def test_the_service_client_never_hands_a_request_a_connection_another_one_closes(app):
+    """httpcore 1.0.9's pool closed an idle connection when it trimmed surplus keep-alive
+    connections, or made room at its limit, even after handing that connection to a request that
+    was about to use it (encode/httpcore#1110): the request read a closed socket (EBADF) and the
+    API answered 503, about once in twenty runs of the 100 threads below. Each thread now keeps a
+    connection of its own (services.transport), which no other thread closes or trims."""
+    from services.supabase import rpc
+
+    def call(_):
+        with app.app_context():
+            return rpc("service_health")["migration"]
+
+    answers = []
+    for _ in range(2):  # the second pool's threads close the connections of the first's, which ended
+        with ThreadPoolExecutor(100) as pool:
+            answers += pool.map(call, range(500))
+    assert len(set(answers)) == 1 and answers[0]
+    open_connections = app.extensions["supabase"].postgrest.session._transport.open
+    assert len(open_connections) <= 101, "one connection per thread at most, and none of ended threads"
 
 
 def test_the_service_client_keeps_no_cookie_an_upstream_sets(app):
