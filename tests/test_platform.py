@@ -135,6 +135,30 @@ def test_streaks_follow_the_time_zone_and_reset_after_a_gap(client, db, course):
     assert client.get("/api/me", headers=gap["headers"]).json["streakDays"] == 1
 
 
+def test_the_first_write_of_a_day_in_a_new_time_zone_records_that_day(client, db, course):
+    """Later writes of a day stop at the learner's `last_active_on`: that must be the day in the
+    zone in force, not the day the last write recorded in another zone."""
+    learner = make_account(db)
+    lesson = course.lessons(0)[0]
+
+    def write(percent):
+        client.post("/api/progress", headers=learner["headers"], json={"lessonId": lesson, "completionPercentage": percent})
+        return db.execute("select array_agg(d.day order by d.day), l.last_active_on from learner_activity_days d"
+                          " join learners l on l.id = d.learner_id where d.learner_id = %s group by l.last_active_on",
+                          (learner["id"],)).fetchone()
+
+    (utc_today,), _ = write(10)
+    assert write(20) == ([utc_today], utc_today), "a second write the same day records nothing"
+    # A zone in which today is another date than in UTC (one of the two is, at any hour).
+    zone, zone_today = next(row for row in db.execute(
+        "select z, (now() at time zone z)::date from unnest(array['Pacific/Kiritimati', 'Pacific/Pago_Pago']) z"
+        " where (now() at time zone z)::date <> (now() at time zone 'UTC')::date").fetchall())
+    db.execute("update learners set time_zone = %s, time_zone_from = now() - interval '1 second' where id = %s",
+               (zone, learner["id"]))
+    assert write(30) == (sorted([utc_today, zone_today]), max(utc_today, zone_today))
+    assert write(40)[0] == sorted([utc_today, zone_today])
+
+
 def test_notifications_are_read_by_their_learner_only(client, db, course):
     learner, other = make_account(db), make_account(db)
     client.post("/api/progress", headers=learner["headers"], json={"lessonId": course.lessons(0)[0], "completionPercentage": 100})
