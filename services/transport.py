@@ -1,8 +1,8 @@
 """The service client's HTTP transport: one keep-alive HTTP/1.1 connection per server thread, on
 the standard library's `http.client`, under httpx and supabase-py as before.
 
-httpx's own transport (httpcore's pool and h11's parser) took about 180 µs of the 570 of CPU a
-supabase-py call costs, and as much wall time (BENCHMARKS.md round 20); `http.client` does the
+httpx's own transport (httpcore's pool and h11's parser) took about 160 µs of the 620 of CPU a
+supabase-py call cost, and as much wall time (BENCHMARKS.md round 20); `http.client` does the
 same exchange in a fraction of it. httpx still builds the request and reads the response
 (headers, decoding, JSON), so supabase-py, its errors and its timeouts work as they did.
 
