@@ -3,8 +3,9 @@
 The client uses HTTP/1.1 (HTTP/2 on a shared sync client has produced "Server disconnected")
 over one keep-alive connection per server thread (services.transport), a timeout of a few
 seconds, no cookie jar, and no retries but one of a connection that could not be opened (the
-request was not sent): a caller gets a fast 503 instead of a call retried for seven seconds. It is never re-authenticated per request; learner identity is passed to SQL
-functions as an argument, and the functions check it.
+request was not sent): a caller gets a fast 503 instead of a call retried for seven seconds.
+It is never re-authenticated per request; learner identity is passed to SQL functions as an
+argument, and the functions check it.
 """
 
 from __future__ import annotations

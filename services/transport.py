@@ -88,7 +88,7 @@ class ThreadConnectionTransport(httpx.BaseTransport):
             try:
                 connection.connect()
                 break
-            except (TimeoutError, OSError) as error:
+            except OSError as error:  # TimeoutError among them
                 connection.close()
                 if attempt == self.retries:
                     kind = httpx.ConnectTimeout if isinstance(error, TimeoutError) else httpx.ConnectError

@@ -126,7 +126,7 @@ def test_an_answer_that_does_not_come_is_httpx_s_read_timeout(client):
             client.post(upstream.url, content="anyone?", timeout=0.2)
 
 
-def test_a_refused_connection_is_tried_twice_then_is_httpx_s_connect_error(client):
+def test_a_refused_connection_is_httpx_s_connect_error(client):
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]

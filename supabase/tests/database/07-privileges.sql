@@ -4,7 +4,7 @@
 -- below run in any order. `done`: rows were read or written; `none`: RLS hid every row;
 -- `denied`: refused (privilege or policy check); otherwise the SQLSTATE.
 begin;
-select plan(77);
+select plan(81);
 
 create schema tap_attempts;
 create function tap_attempts.attempt(statement text) returns text language plpgsql as $$
@@ -57,6 +57,7 @@ insert into matrix values
   ('anon', $$select 1 from private.module_lesson_totals$$, 'denied', 'reads no catalog total'),
   ('anon', $$select private.count_added_or_removed_lessons()$$, 'denied', 'runs no counter trigger by hand'),
   ('anon', $$select private.merge_lesson_progress('[{"learner_id": "a7111111-1111-4111-8111-111111111111", "lesson_id": "e7000000-0000-4000-8000-000000000001"}]')$$, 'denied', 'merges no lesson row by hand'),
+  ('anon', $$select private.record_activity('a7111111-1111-4111-8111-111111111111')$$, 'denied', 'records no day of activity by hand'),
   ('anon', $$insert into public.themes (slug, title) values ('x', 'X')$$, 'denied', 'adds no theme'),
   ('anon', $$update public.courses set title = 'X'$$, 'denied', 'edits no course'),
   ('anon', $$select 1 from public.lesson_progress$$, 'none', 'reads no progress'),
@@ -77,6 +78,8 @@ insert into matrix values
   ('learner', $$select private.count_added_or_removed_lessons()$$, 'denied', 'runs no counter trigger by hand'),
   ('learner', $$select private.merge_lesson_progress('[{"learner_id": "a7111111-1111-4111-8111-111111111111", "lesson_id": "e7000000-0000-4000-8000-000000000001", "completion_clock": "2026-01-01T00:00:00Z", "first_completed_at": "2026-01-01T00:00:00Z"}]')$$, 'denied', 'merges no lesson row of their own by hand'),
   ('learner', $$select private.merge_one_lesson(jsonb_populate_record(null::public.lesson_progress, '{"learner_id": "a7111111-1111-4111-8111-111111111111", "lesson_id": "e7000000-0000-4000-8000-000000000001"}'))$$, 'denied', 'merges no single row by key by hand'),
+  ('learner', $$select private.record_activity('a7111111-1111-4111-8111-111111111111')$$, 'denied', 'records no day of activity of their own by hand'),
+  ('learner', $$select private.record_day_of_activity('a7111111-1111-4111-8111-111111111111')$$, 'denied', 'adds no streak day of their own by hand'),
   ('learner', $$update public.lesson_progress set score = 100$$, 'denied', 'edits no progress row'),
   ('learner', $$delete from public.lesson_progress$$, 'denied', 'deletes no progress row'),
   ('learner', $$insert into public.enrollments (learner_id, course_id, source) values ('a7111111-1111-4111-8111-111111111111', 'c7000000-0000-4000-8000-000000000002', 'explicit')$$, 'denied', 'enrolls in no premium course by hand'),
@@ -121,6 +124,7 @@ insert into matrix values
   ('instructor', $$delete from public.lesson_progress$$, 'denied', 'deletes no progress row, so moves no counter'),
   ('instructor', $$select private.count_added_or_removed_lessons()$$, 'denied', 'runs no counter trigger by hand'),
   ('instructor', $$select private.merge_lesson_rows('[{"learner_id": "a7111111-1111-4111-8111-111111111111", "lesson_id": "e7000000-0000-4000-8000-000000000001"}]')$$, 'denied', 'merges no document''s rows by hand'),
+  ('instructor', $$select private.record_day_of_activity('a7111111-1111-4111-8111-111111111111')$$, 'denied', 'adds no streak day to a learner by hand'),
   -- an admin: the catalog, never the counters, never anyone's progress.
   ('admin', $$update public.courses set title = 'Renamed' where slug = 'priv-free'$$, 'done', 'edits any course'),
   ('admin', $$insert into public.themes (slug, title) values ('admin-theme', 'A')$$, 'done', 'adds a theme'),
