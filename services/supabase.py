@@ -10,6 +10,7 @@ argument, and the functions check it.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -59,14 +60,27 @@ class NoCookies(httpx.Cookies):
 NO_COOKIES = NoCookies()
 
 
-class CookielessClient(httpx.Client):
-    """httpx's client without its cookie jar. httpx reads every response into the jar, through
-    urllib's cookie machinery, though PostgREST sets no cookies: 355 000 instructions of each
-    call (BENCHMARKS.md round 15)."""
+class ServiceHttpClient(httpx.Client):
+    """httpx's client, without what the service's calls never use and pay for on every one.
+
+    No cookie jar: httpx reads every response into it, through urllib's cookie machinery, though
+    PostgREST sets no cookies (355 000 instructions of each call, BENCHMARKS.md round 15). And
+    each URL parsed once: supabase-py hands httpx a URL string per call (one per SQL function), and
+    httpx parsed it twice, once for the URL and again to add the call's query parameters, even
+    when there were none (6 % of a worker's Python time, round 21).
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._merge_url = functools.lru_cache(maxsize=1024)(self._merge_url)
 
     @property
     def cookies(self) -> httpx.Cookies:
         return NO_COOKIES
+
+    def _merge_queryparams(self, params: httpx.QueryParams | None = None) -> httpx.QueryParams | None:
+        """No parameters as None: httpx then takes the URL as it is instead of parsing it again."""
+        return super()._merge_queryparams(params) or None
 
 
 def init_app(app) -> None:
@@ -76,7 +90,7 @@ def init_app(app) -> None:
             # One line, not a traceback: the usual first-hour mistake is a shell without .env.
             raise SystemExit(f"{setting} is not set: copy .env.example to .env, or run through make "
                              "(make run, make catalog, make user), which set it for the local stack.")
-    http = CookielessClient(http2=False, timeout=app.config["SUPABASE_TIMEOUT"],
+    http = ServiceHttpClient(http2=False, timeout=app.config["SUPABASE_TIMEOUT"],
                             transport=ThreadConnectionTransport(retries=1))
     options = ClientOptions(
         httpx_client=http,

@@ -1,4 +1,5 @@
-"""The service client's transport (services.transport) against real sockets: local HTTP servers
+"""The service client's HTTP layer (services.transport, and services.supabase's httpx client)
+against real sockets: local HTTP servers
 that keep a connection, close it behind the client's back, answer late or not at all, compress,
 or speak TLS with a certificate of their own. The API's calls through the gateway exercise the
 rest (every other test, and the outages in test_faults.py)."""
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from services.supabase import ServiceHttpClient
 from services.transport import ThreadConnectionTransport
 
 
@@ -85,6 +87,16 @@ def test_one_connection_carries_a_thread_s_requests(client):
         answers = [client.post(upstream.url + f"rpc/{n}", content=f"call {n}").json() for n in range(5)]
     assert answers == [{"echo": f"call {n}", "path": f"/rpc/{n}"} for n in range(5)]
     assert upstream.connections == 1
+
+
+def test_the_service_client_sends_query_parameters_and_parses_each_url_once():
+    with ServiceHttpClient(transport=ThreadConnectionTransport(), timeout=2) as http, Upstream(Answers) as upstream:
+        url = upstream.url + "rpc/summary"
+        plain = [http.build_request("POST", url) for _ in range(2)]
+        assert plain[0].url == plain[1].url == httpx.URL(url)
+        assert plain[0].url._uri_reference is plain[1].url._uri_reference  # one parse, shared
+        assert http.post(url, params={"p_course_id": "c1"}, content="x").json()["path"] == "/rpc/summary?p_course_id=c1"
+        assert http.post(url, content="x").json()["path"] == "/rpc/summary"
 
 
 def test_each_thread_uses_a_connection_of_its_own(client):
