@@ -1,28 +1,81 @@
-"""The service client's HTTP transport: one keep-alive HTTP/1.1 connection per server thread, on
-the standard library's `http.client`, under httpx and supabase-py as before.
+"""The service client's HTTP transport: one keep-alive HTTP/1.1 connection per server thread, a
+plain socket that sends the request httpx built and llhttp (Node.js's HTTP parser, through
+`httptools`) to read the answer, under httpx and supabase-py as before.
 
 httpx's own transport (httpcore's pool and h11's parser) took about 160 µs of the 620 of CPU a
-supabase-py call cost, and as much wall time (BENCHMARKS.md round 20); `http.client` does the
-same exchange in a fraction of it. httpx still builds the request and reads the response
-(headers, decoding, JSON), so supabase-py, its errors and its timeouts work as they did.
+supabase-py call cost (BENCHMARKS.md round 20). `http.client`, which replaced it, still read
+each answer through layers of buffered files and parsed its headers with the `email` package:
+in the real server that was a sixth of a worker's CPU per request (round 21). httpx still
+builds the request and reads the response (headers, decoding, JSON), so supabase-py, its errors
+and its timeouts work as they did.
 
 What httpx's transport promised, this one keeps: a connection that cannot be opened is tried once
 more (the request was never sent, so that is safe for every call) and nothing else is retried; a
 connection the server closed while it sat idle, or idle for longer than `keepalive_expiry`, is
-replaced before a request is sent on it; TLS is verified as httpx verifies it; every failure
-is one of httpx's `TransportError`s, which the service answers with a 503. Each thread uses
-only its own connection, so no request can be handed a connection another one closes.
+replaced before a request is sent on it; TLS is verified as httpx verifies it; a header that
+would split the request is refused, as `http.client` and h11 refuse it; every failure is one of
+httpx's `TransportError`s, which the service answers with a 503. Each thread uses only its own
+connection, so no request can be handed a connection another one closes.
 """
 
 from __future__ import annotations
 
-import http.client
+import re
 import select
+import socket
 import ssl
 import threading
 import time
 
+import httptools
 import httpx
+
+# A CR, LF or NUL in a header would end it early and let the rest pass as headers of its own.
+SPLITS_A_HEADER = re.compile(rb"[\r\n\0]")
+
+
+class Connection:
+    """An open socket to one origin (scheme, host, port), and when its last answer ended."""
+
+    __slots__ = ("sock", "origin", "idle_since")
+
+    def __init__(self, sock: socket.socket, origin: tuple) -> None:
+        self.sock, self.origin, self.idle_since = sock, origin, time.monotonic()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class Answer:
+    """One response as llhttp parses it (httptools calls these methods): status, headers, body."""
+
+    __slots__ = ("parser", "head_only", "headers", "body", "keep_alive", "ends_at_close", "complete")
+
+    def __init__(self, method: str) -> None:
+        self.parser = httptools.HttpResponseParser(self)
+        self.head_only = method == "HEAD"  # a HEAD's answer announces a body it does not send
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body: list[bytes] = []
+        self.keep_alive = self.ends_at_close = self.complete = False
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        if 100 <= self.parser.get_status_code() < 200:
+            self.headers = []  # an interim answer (103 Early Hints): the real one follows
+            return
+        self.keep_alive = self.parser.should_keep_alive()
+        names = {name.lower() for name, _ in self.headers}
+        self.ends_at_close = b"content-length" not in names and b"transfer-encoding" not in names
+        self.complete = self.head_only
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        if not 100 <= self.parser.get_status_code() < 200:
+            self.complete = True
 
 
 class ThreadConnectionTransport(httpx.BaseTransport):
@@ -36,42 +89,56 @@ class ThreadConnectionTransport(httpx.BaseTransport):
         self.local = threading.local()
         # Every thread's connections, by the thread that owns them: for close(), and to close
         # those of threads that have ended (a thread's own dictionary goes with it, not its sockets).
-        self.open: dict[http.client.HTTPConnection, threading.Thread] = {}
+        self.open: dict[Connection, threading.Thread] = {}
         self.lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         timeouts = request.extensions.get("timeout", {})
-        origin = (request.url.scheme, request.url.host, request.url.port)
-        connection = self.connection(origin, timeouts.get("connect"))
+        message = self.message(request)
+        connection = self.connection((request.url.scheme, request.url.host, request.url.port), timeouts.get("connect"))
         try:
             connection.sock.settimeout(timeouts.get("write"))
-            connection.putrequest(request.method, request.url.raw_path.decode("ascii"),
-                                  skip_host=True, skip_accept_encoding=True)
-            for name, value in request.headers.raw:
-                connection.putheader(name, value)
-            connection.endheaders(request.read())
+            connection.sock.sendall(message)
         except TimeoutError as error:
             raise self.failed(connection, httpx.WriteTimeout, error, request) from error
         except OSError as error:
             raise self.failed(connection, httpx.WriteError, error, request) from error
+        answer = Answer(request.method)
         try:
             connection.sock.settimeout(timeouts.get("read"))
-            response = connection.getresponse()
-            body = response.read()
+            while not answer.complete:
+                data = connection.sock.recv(65536)
+                if not data:
+                    if answer.ends_at_close:
+                        break  # a body without a length ends where the connection does
+                    raise ConnectionResetError("the server closed the connection before its answer ended")
+                answer.parser.feed_data(data)
         except TimeoutError as error:
             raise self.failed(connection, httpx.ReadTimeout, error, request) from error
-        except http.client.HTTPException as error:  # a malformed answer, or none (RemoteDisconnected)
+        except (httptools.HttpParserError, ConnectionResetError) as error:  # malformed, cut short, or none
             raise self.failed(connection, httpx.RemoteProtocolError, error, request) from error
         except OSError as error:
             raise self.failed(connection, httpx.ReadError, error, request) from error
-        if response.will_close:
-            self.discard(connection)
-        else:
+        if answer.keep_alive and answer.complete:
             connection.idle_since = time.monotonic()
-        return httpx.Response(response.status, headers=response.getheaders(), stream=httpx.ByteStream(body),
-                              extensions={"http_version": b"HTTP/1.1", "reason_phrase": response.reason.encode()})
+        else:
+            self.discard(connection)
+        return httpx.Response(answer.parser.get_status_code(), headers=answer.headers,
+                              stream=httpx.ByteStream(b"".join(answer.body)),
+                              extensions={"http_version": b"HTTP/1.1"})
 
-    def connection(self, origin: tuple, connect_timeout: float | None) -> http.client.HTTPConnection:
+    @staticmethod
+    def message(request: httpx.Request) -> bytes:
+        """The request as HTTP/1.1 puts it on the wire: httpx has set its Host and Content-Length."""
+        lines = [b"%s %s HTTP/1.1\r\n" % (request.method.encode("ascii"), request.url.raw_path)]
+        for name, value in request.headers.raw:
+            if SPLITS_A_HEADER.search(name) or SPLITS_A_HEADER.search(value):
+                raise httpx.LocalProtocolError(f"header {name!r} holds a line break or NUL", request=request)
+            lines += (name, b": ", value, b"\r\n")
+        lines += (b"\r\n", request.read())
+        return b"".join(lines)
+
+    def connection(self, origin: tuple, connect_timeout: float | None) -> Connection:
         """This thread's open connection to `origin`, or a new one."""
         connections = self.local.__dict__.setdefault("connections", {})
         connection = connections.get(origin)
@@ -80,20 +147,14 @@ class ThreadConnectionTransport(httpx.BaseTransport):
         if connection is not None:
             self.discard(connection)
         scheme, host, port = origin
-        if scheme == "https":
-            connection = http.client.HTTPSConnection(host, port, timeout=connect_timeout, context=self.ssl_context)
-        else:
-            connection = http.client.HTTPConnection(host, port, timeout=connect_timeout)
         for attempt in range(self.retries + 1):
             try:
-                connection.connect()
+                connection = Connection(self.connect(scheme, host, port, connect_timeout), origin)
                 break
-            except OSError as error:  # TimeoutError among them
-                connection.close()
+            except OSError as error:  # TimeoutError and ssl.SSLError among them
                 if attempt == self.retries:
                     kind = httpx.ConnectTimeout if isinstance(error, TimeoutError) else httpx.ConnectError
                     raise kind(f"could not connect to {host}:{port}: {error}") from error
-        connection.origin, connection.idle_since = origin, time.monotonic()
         connections[origin] = connection
         with self.lock:
             for other, owner in list(self.open.items()):
@@ -103,21 +164,32 @@ class ThreadConnectionTransport(httpx.BaseTransport):
             self.open[connection] = threading.current_thread()
         return connection
 
-    def reusable(self, connection: http.client.HTTPConnection) -> bool:
+    def connect(self, scheme: str, host: str, port: int, timeout: float | None) -> socket.socket:
+        """A new socket to the origin, without Nagle's delay (a request goes out in one write), in
+        TLS for https."""
+        sock = socket.create_connection((host, port), timeout=timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return self.ssl_context.wrap_socket(sock, server_hostname=host) if scheme == "https" else sock
+        except OSError:
+            sock.close()
+            raise
+
+    def reusable(self, connection: Connection) -> bool:
         """Neither idle too long nor closed by the server: a socket with something to read between
         requests has an end of stream, or bytes no request asked for."""
-        if connection.sock is None or time.monotonic() - connection.idle_since > self.keepalive_expiry:
+        if time.monotonic() - connection.idle_since > self.keepalive_expiry:
             return False
         readable, _, _ = select.select([connection.sock], [], [], 0)
         return not readable
 
-    def failed(self, connection: http.client.HTTPConnection, kind: type[httpx.TransportError], error: Exception,
+    def failed(self, connection: Connection, kind: type[httpx.TransportError], error: Exception,
                request: httpx.Request) -> httpx.TransportError:
         """Drop the connection (its state is unknown) and say what failed as httpx would."""
         self.discard(connection)
         return kind(f"{type(error).__name__}: {error}", request=request)
 
-    def discard(self, connection: http.client.HTTPConnection) -> None:
+    def discard(self, connection: Connection) -> None:
         connection.close()
         connections = self.local.__dict__.get("connections", {})
         if connections.get(connection.origin) is connection:

@@ -166,6 +166,60 @@ def test_a_compressed_answer_is_decoded(client):
         assert client.post(upstream.url, content="x").json() == {"compressed": True}
 
 
+def test_answers_of_every_framing_are_read_whole(client):
+    class Frames(Answers):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            if self.path == "/chunked":
+                self.send_response(200)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                self.wfile.write(b"6\r\n{\"a\": \r\n2\r\n1}\r\n0\r\n\r\n")
+            elif self.path == "/until-close":
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"a\": 2}")
+                self.close_connection = True
+            elif self.path == "/early-hints":
+                self.wfile.write(b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n")
+                self.answer(b'{"a": 3}')
+            else:
+                self.send_response(204)
+                self.end_headers()
+
+        def do_HEAD(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")  # what a GET would send; a HEAD's answer has no body
+            self.end_headers()
+
+    with Upstream(Frames) as upstream:
+        answers = [client.post(upstream.url + path, content="x") for path in ("chunked", "until-close", "early-hints")]
+        empty, head = client.post(upstream.url + "empty", content="x"), client.head(upstream.url)
+        after = client.post(upstream.url + "chunked", content="x")  # the connection the HEAD used still works
+    assert [answer.json() for answer in answers] == [{"a": 1}, {"a": 2}, {"a": 3}]
+    assert answers[2].headers.get("Link") is None  # the interim answer's headers are not the answer's
+    assert (empty.status_code, empty.content) == (204, b"")
+    assert (head.status_code, head.headers["Content-Length"], head.content) == (200, "1000", b"")
+    assert after.json() == {"a": 1}
+
+
+def test_an_answer_cut_short_is_httpx_s_protocol_error(client):
+    class CutsShort(Answers):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"partial")
+            self.close_connection = True
+
+    with Upstream(CutsShort) as upstream:
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.post(upstream.url, content="x")
+
+
+def test_a_header_that_would_split_the_request_is_refused(client):
+    with Upstream(Answers) as upstream:
+        with pytest.raises(httpx.LocalProtocolError):
+            client.post(upstream.url, content="x", headers={"X-Learner-Check": "account:1\r\nX-Injected: yes"})
+        assert client.post(upstream.url, content="after").json()["echo"] == "after"
+
+
 def self_signed(tmp_path) -> tuple[ssl.SSLContext, str]:
     """A TLS server context for 127.0.0.1 with a certificate of its own, and that certificate's file."""
     key = ec.generate_private_key(ec.SECP256R1())
