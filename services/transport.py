@@ -5,7 +5,7 @@ plain socket that sends the request httpx built and llhttp (Node.js's HTTP parse
 httpx's own transport (httpcore's pool and h11's parser) took about 160 µs of the 620 of CPU a
 supabase-py call cost (BENCHMARKS.md round 20). `http.client`, which replaced it, still read
 each answer through layers of buffered files and parsed its headers with the `email` package:
-in the real server that was a sixth of a worker's CPU per request (round 21). httpx still
+in the real server, 10 to 16 % of a worker's CPU per request (round 21). httpx still
 builds the request and reads the response (headers, decoding, JSON), so supabase-py, its errors
 and its timeouts work as they did.
 
