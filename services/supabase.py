@@ -72,6 +72,7 @@ class ServiceHttpClient(httpx.Client):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
+        # Kept by the URL as given: this client has no base URL that could change under it.
         self._merge_url = functools.lru_cache(maxsize=1024)(self._merge_url)
 
     @property
@@ -91,7 +92,7 @@ def init_app(app) -> None:
             raise SystemExit(f"{setting} is not set: copy .env.example to .env, or run through make "
                              "(make run, make catalog, make user), which set it for the local stack.")
     http = ServiceHttpClient(http2=False, timeout=app.config["SUPABASE_TIMEOUT"],
-                            transport=ThreadConnectionTransport(retries=1))
+                             transport=ThreadConnectionTransport(retries=1))
     options = ClientOptions(
         httpx_client=http,
         postgrest_client_retry=False,
