@@ -4,7 +4,7 @@
 -- below run in any order. `done`: rows were read or written; `none`: RLS hid every row;
 -- `denied`: refused (privilege or policy check); otherwise the SQLSTATE.
 begin;
-select plan(81);
+select plan(83);
 
 create schema tap_attempts;
 create function tap_attempts.attempt(statement text) returns text language plpgsql as $$
@@ -58,6 +58,7 @@ insert into matrix values
   ('anon', $$select private.count_added_or_removed_lessons()$$, 'denied', 'runs no counter trigger by hand'),
   ('anon', $$select private.merge_lesson_progress('[{"learner_id": "a7111111-1111-4111-8111-111111111111", "lesson_id": "e7000000-0000-4000-8000-000000000001"}]')$$, 'denied', 'merges no lesson row by hand'),
   ('anon', $$select private.record_activity('a7111111-1111-4111-8111-111111111111')$$, 'denied', 'records no day of activity by hand'),
+  ('anon', $$select private.record_day_of_activity('a7111111-1111-4111-8111-111111111111')$$, 'denied', 'adds no streak day by hand'),
   ('anon', $$insert into public.themes (slug, title) values ('x', 'X')$$, 'denied', 'adds no theme'),
   ('anon', $$update public.courses set title = 'X'$$, 'denied', 'edits no course'),
   ('anon', $$select 1 from public.lesson_progress$$, 'none', 'reads no progress'),
@@ -124,6 +125,7 @@ insert into matrix values
   ('instructor', $$delete from public.lesson_progress$$, 'denied', 'deletes no progress row, so moves no counter'),
   ('instructor', $$select private.count_added_or_removed_lessons()$$, 'denied', 'runs no counter trigger by hand'),
   ('instructor', $$select private.merge_lesson_rows('[{"learner_id": "a7111111-1111-4111-8111-111111111111", "lesson_id": "e7000000-0000-4000-8000-000000000001"}]')$$, 'denied', 'merges no document''s rows by hand'),
+  ('instructor', $$select private.record_activity('a7111111-1111-4111-8111-111111111111')$$, 'denied', 'records no day of activity for a learner by hand'),
   ('instructor', $$select private.record_day_of_activity('a7111111-1111-4111-8111-111111111111')$$, 'denied', 'adds no streak day to a learner by hand'),
   -- an admin: the catalog, never the counters, never anyone's progress.
   ('admin', $$update public.courses set title = 'Renamed' where slug = 'priv-free'$$, 'done', 'edits any course'),
