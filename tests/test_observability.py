@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import uuid
+from datetime import datetime
 
 from devstack.stack import SERVICE_ROLE_KEY
 from observability import JsonFormatter, learner_hash
@@ -42,18 +44,57 @@ def test_upstream_errors_are_counted(make_app, stack):
     assert errors() == before + 1
 
 
-def test_one_json_log_line_per_request_with_a_learner_hash_and_no_secrets(client, browser_learner, caplog):
+def test_one_json_log_line_per_request_with_a_learner_hash_and_no_secrets(make_app, browser_learner, capsys):
     token = browser_learner["headers"]["Authorization"].split()[1]
-    with caplog.at_level(logging.INFO):
+    handlers = logging.getLogger().handlers
+    try:
+        client = make_app(LOG_LEVEL="INFO").test_client()  # its log writes to this test's stderr
+        capsys.readouterr()
         client.get("/api/progress/summary", headers=browser_learner["headers"])
-    [record] = [r for r in caplog.records if r.getMessage() == "request"]
-    line = json.loads(JsonFormatter().format(record))
-    assert line["route"] == "/api/progress/summary" and line["status"] == 200
+        written = capsys.readouterr().err
+    finally:
+        logging.getLogger().handlers = handlers
+    [line] = [json.loads(text) for text in written.splitlines() if json.loads(text)["msg"] == "request"]
+    assert line["level"] == "info" and line["logger"] == "learner_progress.requests"
+    assert line["ts"].endswith("Z") and datetime.fromisoformat(line["ts"])
+    assert line["route"] == "/api/progress/summary" and line["status"] == 200 and line["method"] == "GET"
     assert line["learner"] == learner_hash(browser_learner["id"]) and line["durationMs"] >= 0
     assert len(line["requestId"]) >= 16
-    everything = "\n".join(JsonFormatter().format(r) for r in caplog.records)
-    assert browser_learner["id"] not in everything
-    assert token not in everything and SERVICE_ROLE_KEY not in everything
+    assert browser_learner["id"] not in written
+    assert token not in written and SERVICE_ROLE_KEY not in written
+
+
+def test_no_request_lines_above_info(make_app, browser_learner, capsys):
+    handlers = logging.getLogger().handlers
+    try:
+        client = make_app(LOG_LEVEL="WARNING").test_client()
+        client.get("/api/progress/summary", headers=browser_learner["headers"])
+        written = capsys.readouterr().err
+    finally:
+        logging.getLogger().handlers = handlers
+    assert '"msg":"request"' not in written
+
+
+def test_a_log_that_cannot_be_written_does_not_fail_the_request(make_app, browser_learner, tmp_path):
+    handlers = logging.getLogger().handlers
+    try:
+        client = make_app(LOG_LEVEL="INFO").test_client()
+        stream = open(tmp_path / "log", "w")
+        logging.getLogger().handlers[0].setStream(stream)
+        stream.close()
+        assert client.get("/api/progress/summary", headers=browser_learner["headers"]).status_code == 200
+    finally:
+        logging.getLogger().handlers = handlers
+
+
+def test_other_log_records_are_json_lines_too():
+    try:
+        raise ValueError("broken")
+    except ValueError:
+        record = logging.LogRecord("learner_progress.x", logging.ERROR, __file__, 1, "failed %s", ("here",),
+                                   sys.exc_info())
+    line = json.loads(JsonFormatter().format(record))
+    assert line["level"] == "error" and line["msg"] == "failed here" and "ValueError: broken" in line["error"]
 
 
 def test_no_response_carries_the_service_key_or_the_callers_token(client, browser_learner):
