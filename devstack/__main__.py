@@ -170,7 +170,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     os.chmod(root, 0o755)
     stack = Stack.throwaway_stack(root)
     _exit_on_sigterm()
-    failures = []
+    failures, finished = [], False
     try:
         started = time.monotonic()
         stack.start(seed=True)
@@ -183,13 +183,27 @@ def cmd_test(args: argparse.Namespace) -> int:
         pytest = subprocess.run([sys.executable, "-m", "pytest", *args.pytest_args], cwd=ROOT, env=env)
         if pytest.returncode != 0:
             failures.append("pytest")
+        finished = True
     finally:
         stack.stop()
+        if failures or not finished:
+            print_service_logs(root)
         shutil.rmtree(root, ignore_errors=True)
     if failures:
         print(f"devstack: FAILED: {', '.join(failures)}", file=sys.stderr)
         return 1
     return 0
+
+
+def print_service_logs(root: Path, lines: int = 40) -> None:
+    """The end of each service's log (access logs aside), printed when a test run fails: the
+    throwaway stack's logs go with it, and a failure seen once in CI is otherwise left without
+    its evidence."""
+    for log in sorted((root / "logs").glob("*.log")):
+        if log.name.endswith("-access.log"):
+            continue
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        print(f"devstack: --- {log.name}, its last {len(tail)} lines ---", *tail, sep="\n", file=sys.stderr)
 
 
 def run_pgtap(stack: Stack, env: dict[str, str]) -> int:

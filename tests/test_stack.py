@@ -85,3 +85,15 @@ def test_service_functions_are_not_callable_with_the_anon_key(stack):
     assert anon.status_code in (401, 403, 404)
     service = httpx.post(url, headers={"apikey": SERVICE_ROLE_KEY}, json={})
     assert service.status_code == 200 and service.json()["migration"]
+
+
+def test_a_failed_run_prints_the_end_of_each_service_log(tmp_path, capsys):
+    from devstack.__main__ import print_service_logs
+
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "redis.log").write_text("".join(f"redis line {n}\n" for n in range(1, 101)))
+    (tmp_path / "logs" / "nginx-access.log").write_text("GET /rest/v1/ 200\n")
+    print_service_logs(tmp_path)
+    printed = capsys.readouterr().err.splitlines()
+    assert printed[0] == "devstack: --- redis.log, its last 40 lines ---"
+    assert printed[1:] == [f"redis line {n}" for n in range(61, 101)], "the access log is left out"
