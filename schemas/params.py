@@ -38,10 +38,18 @@ def as_key(value: str, name: str) -> str:
     return value
 
 
+BIGINT_MAX = 2**63 - 1
+
+
 def as_number(value: str, name: str) -> int:
-    if not value.isdigit():
+    """A row's bigint id, in ASCII digits as the OpenAPI pattern says (str.isdigit() alone also
+    takes `¹`, which int() refuses, and `٣`, which int() reads as 3)."""
+    if not (value.isascii() and value.isdigit()):
         raise ValidationFailed(f"{name} must be a number.", {"fields": {name: ["Not a number."]}})
-    return int(value)
+    number = int(value)
+    if number > BIGINT_MAX:
+        raise ValidationFailed(f"{name} is too large.", {"fields": {name: [f"At most {BIGINT_MAX}."]}})
+    return number
 
 
 def uuid_param(name: str) -> PathParam:

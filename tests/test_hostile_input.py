@@ -64,3 +64,13 @@ def test_unicode_edge_cases_in_ids_are_rejected_cleanly(client, browser_learner,
     for odd in ["\u202e", "\U0001F600", "é" * 300, "../../etc/passwd"]:
         response = client.post(path, json={"courseId": odd, "quizId": odd, "lessonId": odd, "userId": odd}, headers=browser_learner["headers"])
         assert 400 <= response.status_code < 500, (path, odd, response.status_code)
+
+
+@pytest.mark.parametrize("odd", ["%C2%B9", "%D9%A3", "%EF%BC%91", "99999999999999999999999", "-1", "1.5"])
+def test_a_notification_id_that_is_not_ascii_digits_of_a_bigint_is_a_400(client, browser_learner, odd):
+    """Schemathesis once sent `¹` (superscript one): str.isdigit() took it for a digit and int()
+    did not, a 500. `٣` (Arabic-Indic three) and `１` (fullwidth one) were numbers to int() but
+    not to the documented pattern ^[0-9]+$."""
+    response = client.post(f"/api/notifications/{odd}/read", headers=browser_learner["headers"])
+    assert response.status_code == 400, (odd, response.status_code, response.get_data(as_text=True)[:200])
+    assert response.json["code"] == "validation_failed"
