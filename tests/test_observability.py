@@ -8,6 +8,8 @@ import sys
 import uuid
 from datetime import datetime
 
+from flask import Response
+
 from devstack.stack import SERVICE_ROLE_KEY
 from observability import JsonFormatter, learner_hash
 
@@ -114,3 +116,15 @@ def test_cors_only_for_configured_origins(make_app):
     preflight = client.options("/api/progress/save", headers={
         "Origin": "https://app.example", "Access-Control-Request-Method": "POST"})
     assert preflight.status_code == 204 and "Idempotency-Key" in preflight.headers["Access-Control-Allow-Headers"]
+
+
+def test_every_answer_varies_by_origin_and_keeps_a_vary_of_its_own(make_app, browser_learner):
+    app = make_app()
+
+    @app.get("/varies-by-language")
+    def varies_by_language():
+        return Response("hello", headers={"Vary": "Accept-Language"})
+
+    client = app.test_client()
+    assert client.get("/api/progress/summary", headers=browser_learner["headers"]).headers["Vary"] == "Origin"
+    assert client.get("/varies-by-language").headers.get_all("Vary") == ["Accept-Language, Origin"]
