@@ -8,6 +8,7 @@ import sys
 import uuid
 from datetime import datetime
 
+import pytest
 from flask import Response
 
 from devstack.stack import SERVICE_ROLE_KEY
@@ -46,16 +47,21 @@ def test_upstream_errors_are_counted(make_app, stack):
     assert errors() == before + 1
 
 
-def test_one_json_log_line_per_request_with_a_learner_hash_and_no_secrets(make_app, browser_learner, capsys):
-    token = browser_learner["headers"]["Authorization"].split()[1]
+@pytest.fixture
+def own_log():
+    """An app made in the test logs to the test's stderr (its factory points the root logger
+    there); later tests get the root logger's handlers back."""
     handlers = logging.getLogger().handlers
-    try:
-        client = make_app(LOG_LEVEL="INFO").test_client()  # its log writes to this test's stderr
-        capsys.readouterr()
-        client.get("/api/progress/summary", headers=browser_learner["headers"])
-        written = capsys.readouterr().err
-    finally:
-        logging.getLogger().handlers = handlers
+    yield
+    logging.getLogger().handlers = handlers
+
+
+def test_one_json_log_line_per_request_with_a_learner_hash_and_no_secrets(make_app, browser_learner, capsys, own_log):
+    token = browser_learner["headers"]["Authorization"].split()[1]
+    client = make_app(LOG_LEVEL="INFO").test_client()
+    capsys.readouterr()
+    client.get("/api/progress/summary", headers=browser_learner["headers"])
+    written = capsys.readouterr().err
     [line] = [json.loads(text) for text in written.splitlines() if json.loads(text)["msg"] == "request"]
     assert line["level"] == "info" and line["logger"] == "learner_progress.requests"
     assert line["ts"].endswith("Z") and datetime.fromisoformat(line["ts"])
@@ -66,27 +72,18 @@ def test_one_json_log_line_per_request_with_a_learner_hash_and_no_secrets(make_a
     assert token not in written and SERVICE_ROLE_KEY not in written
 
 
-def test_no_request_lines_above_info(make_app, browser_learner, capsys):
-    handlers = logging.getLogger().handlers
-    try:
-        client = make_app(LOG_LEVEL="WARNING").test_client()
-        client.get("/api/progress/summary", headers=browser_learner["headers"])
-        written = capsys.readouterr().err
-    finally:
-        logging.getLogger().handlers = handlers
-    assert '"msg":"request"' not in written
+def test_no_request_lines_above_info(make_app, browser_learner, capsys, own_log):
+    client = make_app(LOG_LEVEL="WARNING").test_client()
+    client.get("/api/progress/summary", headers=browser_learner["headers"])
+    assert '"msg":"request"' not in capsys.readouterr().err
 
 
-def test_a_log_that_cannot_be_written_does_not_fail_the_request(make_app, browser_learner, tmp_path):
-    handlers = logging.getLogger().handlers
-    try:
-        client = make_app(LOG_LEVEL="INFO").test_client()
-        stream = open(tmp_path / "log", "w")
-        logging.getLogger().handlers[0].setStream(stream)
-        stream.close()
-        assert client.get("/api/progress/summary", headers=browser_learner["headers"]).status_code == 200
-    finally:
-        logging.getLogger().handlers = handlers
+def test_a_log_that_cannot_be_written_does_not_fail_the_request(make_app, browser_learner, tmp_path, own_log):
+    client = make_app(LOG_LEVEL="INFO").test_client()
+    stream = open(tmp_path / "log", "w")
+    logging.getLogger().handlers[0].setStream(stream)
+    stream.close()
+    assert client.get("/api/progress/summary", headers=browser_learner["headers"]).status_code == 200
 
 
 def test_other_log_records_are_json_lines_too():
