@@ -10,7 +10,6 @@ argument, and the functions check it.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from supabase import Client, ClientOptions, create_client
 from observability import UPSTREAM_ERRORS
 
 from .errors import BadRequest, Conflict, Forbidden, NotFound, ServiceError, Unavailable, code_for
-from .transport import ThreadConnectionTransport
+from .transport import ServiceHttpClient, ThreadConnectionTransport
 
 if TYPE_CHECKING:
     from .identity import Learner
@@ -48,40 +47,6 @@ SQLSTATE_ERRORS: dict[str, tuple[type[ServiceError], str]] = {
     "PGRST003": (Unavailable, "The database is busy; retry shortly."),
 }
 log = logging.getLogger(__name__)
-
-
-class NoCookies(httpx.Cookies):
-    """A cookie jar that keeps nothing."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        """Nothing to keep: PostgREST sets no cookies."""
-
-
-NO_COOKIES = NoCookies()
-
-
-class ServiceHttpClient(httpx.Client):
-    """httpx's client, without what the service's calls never use and pay for on every one.
-
-    No cookie jar: httpx reads every response into it, through urllib's cookie machinery, though
-    PostgREST sets no cookies (355 000 instructions of each call, BENCHMARKS.md round 15). And
-    each URL parsed once: supabase-py hands httpx a URL string per call (one per SQL function), and
-    httpx parsed it twice, once for the URL and again to add the call's query parameters, even
-    when there were none (6 % of a worker's Python time, round 21).
-    """
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        # Kept by the URL as given: this client has no base URL that could change under it.
-        self._merge_url = functools.lru_cache(maxsize=1024)(self._merge_url)
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        return NO_COOKIES
-
-    def _merge_queryparams(self, params: httpx.QueryParams | None = None) -> httpx.QueryParams | None:
-        """No parameters as None: httpx then takes the URL as it is instead of parsing it again."""
-        return super()._merge_queryparams(params) or None
 
 
 def init_app(app) -> None:

@@ -20,12 +20,14 @@ connection, so no request can be handed a connection another one closes.
 
 from __future__ import annotations
 
+import functools
 import re
 import select
 import socket
 import ssl
 import threading
 import time
+from typing import Any
 
 import httptools
 import httpx
@@ -202,3 +204,37 @@ class ThreadConnectionTransport(httpx.BaseTransport):
             for connection in self.open:
                 connection.close()
             self.open.clear()
+
+
+class NoCookies(httpx.Cookies):
+    """A cookie jar that keeps nothing."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Nothing to keep: PostgREST sets no cookies."""
+
+
+NO_COOKIES = NoCookies()
+
+
+class ServiceHttpClient(httpx.Client):
+    """httpx's client, without what the service's calls never use and pay for on every one.
+
+    No cookie jar: httpx reads every response into it, through urllib's cookie machinery, though
+    PostgREST sets no cookies (355 000 instructions of each call, BENCHMARKS.md round 15). And
+    each URL parsed once: supabase-py hands httpx a URL string per call (one per SQL function), and
+    httpx parsed it twice, once for the URL and again to add the call's query parameters, even
+    when there were none (6 % of a worker's Python time, round 21).
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        # Kept by the URL as given: this client has no base URL that could change under it.
+        self._merge_url = functools.lru_cache(maxsize=1024)(self._merge_url)
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return NO_COOKIES
+
+    def _merge_queryparams(self, params: httpx.QueryParams | None = None) -> httpx.QueryParams | None:
+        """No parameters as None: httpx then takes the URL as it is instead of parsing it again."""
+        return super()._merge_queryparams(params) or None

@@ -24,8 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from services.supabase import ServiceHttpClient
-from services.transport import ThreadConnectionTransport
+from services.transport import ServiceHttpClient, ThreadConnectionTransport
 
 
 class Upstream(ThreadingHTTPServer):
