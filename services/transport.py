@@ -6,8 +6,10 @@ httpx's own transport (httpcore's pool and h11's parser) took about 160 µs of t
 supabase-py call cost (BENCHMARKS.md round 20). `http.client`, which replaced it, still read
 each answer through layers of buffered files and parsed its headers with the `email` package:
 in the real server, 10 to 16 % of a worker's CPU per request (round 21). httpx still
-builds the request and reads the response (headers, decoding, JSON), so supabase-py, its errors
-and its timeouts work as they did.
+reads the response (headers, decoding, JSON), so supabase-py, its errors and its timeouts work as
+they did. The service's httpx client (`ServiceHttpClient`) puts a plain call (every call
+supabase-py makes for the service) on the wire itself, as the bytes httpx would have sent, and
+hands the rest to httpx.
 
 What httpx's transport promised, this one keeps: a connection that cannot be opened is tried once
 more (the request was never sent, so that is safe for every call) and nothing else is retried; a
@@ -79,6 +81,12 @@ class Answer:
         if not 100 <= self.parser.get_status_code() < 200:
             self.complete = True
 
+    def response(self) -> httpx.Response:
+        """The answer as httpx's response, its body still to be read (and decoded) by httpx."""
+        return httpx.Response(self.parser.get_status_code(), headers=self.headers,
+                              stream=httpx.ByteStream(b"".join(self.body)),
+                              extensions={"http_version": b"HTTP/1.1"})
+
 
 class ThreadConnectionTransport(httpx.BaseTransport):
     """httpx transport: each thread keeps one connection per origin (scheme, host, port)."""
@@ -95,9 +103,15 @@ class ThreadConnectionTransport(httpx.BaseTransport):
         self.lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        timeouts = request.extensions.get("timeout", {})
-        message = self.message(request)
-        connection = self.connection((request.url.scheme, request.url.host, request.url.port), timeouts.get("connect"))
+        url = request.url
+        answer = self.exchange((url.scheme, url.host, url.port), request.method, self.message(request),
+                               request.extensions.get("timeout", {}), request)
+        return answer.response()
+
+    def exchange(self, origin: tuple, method: str, message: bytes, timeouts: dict,
+                 request: httpx.Request | None = None) -> Answer:
+        """Send `message` on this thread's connection to `origin` and read the answer whole."""
+        connection = self.connection(origin, timeouts.get("connect"))
         try:
             connection.sock.settimeout(timeouts.get("write"))
             connection.sock.sendall(message)
@@ -105,7 +119,7 @@ class ThreadConnectionTransport(httpx.BaseTransport):
             raise self.failed(connection, httpx.WriteTimeout, error, request) from error
         except OSError as error:
             raise self.failed(connection, httpx.WriteError, error, request) from error
-        answer = Answer(request.method)
+        answer = Answer(method)
         try:
             connection.sock.settimeout(timeouts.get("read"))
             while not answer.complete:
@@ -125,9 +139,7 @@ class ThreadConnectionTransport(httpx.BaseTransport):
             connection.idle_since = time.monotonic()
         else:
             self.discard(connection)
-        return httpx.Response(answer.parser.get_status_code(), headers=answer.headers,
-                              stream=httpx.ByteStream(b"".join(answer.body)),
-                              extensions={"http_version": b"HTTP/1.1"})
+        return answer
 
     @staticmethod
     def message(request: httpx.Request) -> bytes:
@@ -186,7 +198,7 @@ class ThreadConnectionTransport(httpx.BaseTransport):
         return not readable
 
     def failed(self, connection: Connection, kind: type[httpx.TransportError], error: Exception,
-               request: httpx.Request) -> httpx.TransportError:
+               request: httpx.Request | None) -> httpx.TransportError:
         """Drop the connection (its state is unknown) and say what failed as httpx would."""
         self.discard(connection)
         return kind(f"{type(error).__name__}: {error}", request=request)
@@ -214,16 +226,21 @@ class NoCookies(httpx.Cookies):
 
 
 NO_COOKIES = NoCookies()
+CLIENT_DEFAULT = httpx.USE_CLIENT_DEFAULT
 
 
 class ServiceHttpClient(httpx.Client):
     """httpx's client, without what the service's calls never use and pay for on every one.
 
     No cookie jar: httpx reads every response into it, through urllib's cookie machinery, though
-    PostgREST sets no cookies (355 000 instructions of each call, BENCHMARKS.md round 15). And
-    each URL parsed once: supabase-py hands httpx a URL string per call (one per SQL function), and
+    PostgREST sets no cookies (355 000 instructions of each call, BENCHMARKS.md round 15). Each
+    URL parsed once: supabase-py hands httpx a URL string per call (one per SQL function), and
     httpx parsed it twice, once for the URL and again to add the call's query parameters, even
-    when there were none (6 % of a worker's Python time, round 21).
+    when there were none (6 % of a worker's Python time, round 21). And a call httpx would send
+    unchanged (a body of bytes or text, no query parameters, no auth, hooks, redirects or proxy:
+    every call supabase-py makes for the service) goes straight to the transport, as the bytes
+    httpx would have put on the wire: httpx's request and response objects, built and passed
+    through its layers of auth, redirects and streams, were a quarter of a call's CPU (round 23).
     """
 
     def __init__(self, **options: Any) -> None:
@@ -238,3 +255,57 @@ class ServiceHttpClient(httpx.Client):
     def _merge_queryparams(self, params: httpx.QueryParams | None = None) -> httpx.QueryParams | None:
         """No parameters as None: httpx then takes the URL as it is instead of parsing it again."""
         return super()._merge_queryparams(params) or None
+
+    def request(self, method: str, url: httpx.URL | str, *, content: Any = None, data: Any = None,
+                files: Any = None, json: Any = None, params: Any = None, headers: Any = None,
+                cookies: Any = None, auth: Any = CLIENT_DEFAULT, follow_redirects: Any = CLIENT_DEFAULT,
+                timeout: Any = CLIENT_DEFAULT, extensions: Any = None) -> httpx.Response:
+        """httpx's `request`; a call httpx would send unchanged is sent by `send_plainly`."""
+        target = self._merge_url(url)
+        transport = self._transport_for_url(target)
+        plain = (isinstance(transport, ThreadConnectionTransport) and isinstance(content, (bytes, str, type(None)))
+                 and data is files is json is cookies is extensions is None and not params
+                 and (self.auth if auth is CLIENT_DEFAULT else auth) is None
+                 and not (self.follow_redirects if follow_redirects is CLIENT_DEFAULT else follow_redirects)
+                 and not (self._event_hooks["request"] or self._event_hooks["response"]))
+        if not plain:
+            return super().request(method, url, content=content, data=data, files=files, json=json, params=params,
+                                   headers=headers, cookies=cookies, auth=auth, follow_redirects=follow_redirects,
+                                   timeout=timeout, extensions=extensions)
+        body = content.encode() if isinstance(content, str) else content or b""
+        given = headers if isinstance(headers, httpx.Headers) else httpx.Headers(headers)
+        timeouts = (self.timeout if timeout is CLIENT_DEFAULT else httpx.Timeout(timeout)).as_dict()
+        message = self.plain_message(method, target, given, body)
+        answer = transport.exchange((target.scheme, target.host, target.port), method, message, timeouts)
+        response = answer.response()
+        response.request = SentRequest(method, target, given)
+        response.read()
+        return response
+
+    def plain_message(self, method: str, url: httpx.URL, given: httpx.Headers, body: bytes) -> bytes:
+        """The bytes httpx would send: Host, a zero Content-Length for a POST, PUT or PATCH without
+        a body, the client's headers but those the call gives, the call's, and its body's length."""
+        names = {name.lower() for name, _ in given.raw}
+        lines = [b"%s %s HTTP/1.1\r\n" % (method.encode("ascii"), url.raw_path)]
+        if b"host" not in names:
+            lines += (b"Host: ", url.netloc, b"\r\n")
+        if not body and method in ("POST", "PUT", "PATCH") and not names & {b"content-length", b"transfer-encoding"}:
+            lines.append(b"Content-Length: 0\r\n")
+        for name, value in [*((n, v) for n, v in self._headers.raw if n.lower() not in names), *given.raw]:
+            if SPLITS_A_HEADER.search(name) or SPLITS_A_HEADER.search(value):
+                raise httpx.LocalProtocolError(f"header {name!r} holds a line break or NUL")
+            lines += (name, b": ", value, b"\r\n")
+        if body and b"content-length" not in names:
+            lines += (b"Content-Length: ", str(len(body)).encode(), b"\r\n")
+        lines += (b"\r\n", body)
+        return b"".join(lines)
+
+
+class SentRequest:
+    """The request a plainly sent call's response answers, as its readers ask for it: postgrest reads
+    the headers the call gave (its `Prefer`)."""
+
+    __slots__ = ("method", "url", "headers")
+
+    def __init__(self, method: str, url: httpx.URL, headers: httpx.Headers) -> None:
+        self.method, self.url, self.headers = method, url, headers

@@ -1,5 +1,5 @@
-"""The service client's HTTP layer (services.transport, and services.supabase's httpx client)
-against real sockets: local HTTP servers
+"""The service client's HTTP layer (services.transport: its transport, under httpx's client and
+under the service's own, which sends plain calls itself) against real sockets: local HTTP servers
 that keep a connection, close it behind the client's back, answer late or not at all, compress,
 or speak TLS with a certificate of their own. The API's calls through the gateway exercise the
 rest (every other test, and the outages in test_faults.py)."""
@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from services.transport import ServiceHttpClient, ThreadConnectionTransport
+from services.transport import SentRequest, ServiceHttpClient, ThreadConnectionTransport
 
 
 class Upstream(ThreadingHTTPServer):
@@ -75,9 +75,11 @@ class Answers(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def client():
-    with httpx.Client(transport=ThreadConnectionTransport(), timeout=2) as http:
+@pytest.fixture(params=[httpx.Client, ServiceHttpClient], ids=["httpx", "service"])
+def client(request):
+    """The transport under httpx's own client, and under the service's, which sends a plain call
+    (every one these tests make) without httpx's request and response layers."""
+    with request.param(transport=ThreadConnectionTransport(), timeout=2) as http:
         yield http
 
 
@@ -96,6 +98,34 @@ def test_the_service_client_sends_query_parameters_and_parses_each_url_once():
         assert plain[0].url._uri_reference is plain[1].url._uri_reference  # one parse, shared
         assert http.post(url, params={"p_course_id": "c1"}, content="x").json()["path"] == "/rpc/summary?p_course_id=c1"
         assert http.post(url, content="x").json()["path"] == "/rpc/summary"
+
+
+@pytest.mark.parametrize("method, content, headers", [
+    ("POST", b'{"p_learner_id": "x"}', {"Content-Type": "application/json", "Prefer": "return=representation"}),
+    ("POST", "text", {"accept": "text/plain", "user-agent": "mine", "X-Learner-Check": "account:1"}),
+    ("POST", None, {}), ("POST", b"", None), ("GET", None, None), ("DELETE", b"x", {"Content-Length": "1"}),
+    ("PATCH", None, {"Host": "elsewhere.example"}),
+])
+def test_a_plain_call_puts_on_the_wire_what_httpx_would(method, content, headers):
+    with ServiceHttpClient(transport=ThreadConnectionTransport(), headers={"apikey": "k", "Accept": "*/*"}) as http:
+        url = http._merge_url("http://127.0.0.1:1/rest/v1/rpc/summary")
+        body = content.encode() if isinstance(content, str) else content or b""
+        plain = http.plain_message(method, url, httpx.Headers(headers), body)
+        built = ThreadConnectionTransport.message(http.build_request(method, url, content=content, headers=headers))
+    assert plain == built
+
+
+def test_the_service_client_sends_plain_calls_itself_and_the_rest_through_httpx():
+    with ServiceHttpClient(transport=ThreadConnectionTransport(), timeout=2) as http, Upstream(Answers) as upstream:
+        plain = http.post(upstream.url + "rpc/a", content=b"x", headers={"Prefer": "count=exact"})
+        with_json = http.post(upstream.url + "rpc/b", json={"a": 1})
+        hooked = ServiceHttpClient(transport=ThreadConnectionTransport(), event_hooks={"request": [lambda r: None]})
+        with hooked:
+            through_hooks = hooked.post(upstream.url + "rpc/c", content=b"y")
+    assert isinstance(plain.request, SentRequest) and plain.request.headers["prefer"] == "count=exact"
+    assert plain.json() == {"echo": "x", "path": "/rpc/a"}
+    assert isinstance(with_json.request, httpx.Request) and with_json.json()["echo"] == '{"a":1}'
+    assert isinstance(through_hooks.request, httpx.Request) and through_hooks.json()["echo"] == "y"
 
 
 def test_each_thread_uses_a_connection_of_its_own(client):
