@@ -33,8 +33,8 @@ def stack():
     root = Path(tempfile.mkdtemp(prefix="progress-pytest-"))
     os.chmod(root, 0o755)
     own = Stack.throwaway_stack(root)
-    own.start(seed=True)
     try:
+        own.start(seed=True)  # inside: a start that fails half-way stops what it started
         yield own
     finally:
         own.stop()
