@@ -8,7 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from marshmallow import Schema, ValidationError, fields, validate
 
+from schemas import StrictFloat
+from schemas.offline_sync import LESSON_ID, LessonTimes
 from tests.catalogs import course_tree, import_course
 from tests.conftest import bearer
 from tests.recounts import assert_counts_match_a_recount
@@ -437,3 +440,31 @@ def test_a_conditional_read_answers_304_until_the_document_changes(client, cours
     gone = client.get(f"/api/progress?courseId={course.course_id}",
                       headers={**learner["headers"], "If-None-Match": changed.headers["ETag"]})
     assert gone.status_code == 404 and gone.json == {"progress": None}
+
+
+# ----- the document's lesson times, checked in one pass ----------------------------------------------
+class _AsTheDictChecksThem(Schema):
+    times = fields.Dict(keys=LESSON_ID, values=StrictFloat(validate=validate.Range(min=0)))
+
+
+class _InOnePass(Schema):
+    times = LessonTimes()
+
+
+def _outcome(schema: Schema, times) -> tuple:
+    try:
+        return "loaded", schema.load({"times": times})
+    except ValidationError as error:
+        return "refused", error.messages
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(
+    st.dictionaries(st.text(max_size=120), st.one_of(
+        st.integers(min_value=-(2**60), max_value=2**60), st.integers(min_value=2**52, max_value=10**400), st.floats(),
+        st.booleans(), st.none(), st.text(max_size=5), st.lists(st.integers(), max_size=2)), max_size=6),
+    st.lists(st.integers(), max_size=2), st.text(max_size=5), st.none(), st.integers()))
+def test_lesson_times_load_and_refuse_as_marshmallow_s_dict_does(times):
+    """The one-pass check takes what the Dict takes, as the Dict gives it, and leaves everything
+    else to the Dict: the same values, and the same error messages for the client."""
+    assert _outcome(_InOnePass(), times) == _outcome(_AsTheDictChecksThem(), times)
