@@ -88,6 +88,17 @@ class Answer:
                               extensions={"http_version": b"HTTP/1.1"})
 
 
+def wire_message(method: str, raw_path: bytes, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """A request as HTTP/1.1 puts it on the wire; a header that would split it is refused."""
+    lines = [b"%s %s HTTP/1.1\r\n" % (method.encode("ascii"), raw_path)]
+    for name, value in headers:
+        if SPLITS_A_HEADER.search(name) or SPLITS_A_HEADER.search(value):
+            raise httpx.LocalProtocolError(f"header {name!r} holds a line break or NUL")
+        lines += (name, b": ", value, b"\r\n")
+    lines += (b"\r\n", body)
+    return b"".join(lines)
+
+
 class ThreadConnectionTransport(httpx.BaseTransport):
     """httpx transport: each thread keeps one connection per origin (scheme, host, port)."""
 
@@ -144,13 +155,7 @@ class ThreadConnectionTransport(httpx.BaseTransport):
     @staticmethod
     def message(request: httpx.Request) -> bytes:
         """The request as HTTP/1.1 puts it on the wire: httpx has set its Host and Content-Length."""
-        lines = [b"%s %s HTTP/1.1\r\n" % (request.method.encode("ascii"), request.url.raw_path)]
-        for name, value in request.headers.raw:
-            if SPLITS_A_HEADER.search(name) or SPLITS_A_HEADER.search(value):
-                raise httpx.LocalProtocolError(f"header {name!r} holds a line break or NUL", request=request)
-            lines += (name, b": ", value, b"\r\n")
-        lines += (b"\r\n", request.read())
-        return b"".join(lines)
+        return wire_message(request.method, request.url.raw_path, request.headers.raw, request.read())
 
     def connection(self, origin: tuple, connect_timeout: float | None) -> Connection:
         """This thread's open connection to `origin`, or a new one."""
@@ -260,7 +265,7 @@ class ServiceHttpClient(httpx.Client):
                 files: Any = None, json: Any = None, params: Any = None, headers: Any = None,
                 cookies: Any = None, auth: Any = CLIENT_DEFAULT, follow_redirects: Any = CLIENT_DEFAULT,
                 timeout: Any = CLIENT_DEFAULT, extensions: Any = None) -> httpx.Response:
-        """httpx's `request`; a call httpx would send unchanged is sent by `send_plainly`."""
+        """httpx's `request`; a call httpx would send unchanged goes straight to the transport."""
         target = self._merge_url(url)
         transport = self._transport_for_url(target)
         plain = (isinstance(transport, ThreadConnectionTransport) and isinstance(content, (bytes, str, type(None)))
@@ -285,20 +290,17 @@ class ServiceHttpClient(httpx.Client):
     def plain_message(self, method: str, url: httpx.URL, given: httpx.Headers, body: bytes) -> bytes:
         """The bytes httpx would send: Host, a zero Content-Length for a POST, PUT or PATCH without
         a body, the client's headers but those the call gives, the call's, and its body's length."""
-        names = {name.lower() for name, _ in given.raw}
-        lines = [b"%s %s HTTP/1.1\r\n" % (method.encode("ascii"), url.raw_path)]
+        given_names = {name.lower() for name, _ in given.raw}
+        headers = [*((n, v) for n, v in self._headers.raw if n.lower() not in given_names), *given.raw]
+        names = {name.lower() for name, _ in headers}
+        automatic = []
         if b"host" not in names:
-            lines += (b"Host: ", url.netloc, b"\r\n")
+            automatic.append((b"Host", url.netloc))
         if not body and method in ("POST", "PUT", "PATCH") and not names & {b"content-length", b"transfer-encoding"}:
-            lines.append(b"Content-Length: 0\r\n")
-        for name, value in [*((n, v) for n, v in self._headers.raw if n.lower() not in names), *given.raw]:
-            if SPLITS_A_HEADER.search(name) or SPLITS_A_HEADER.search(value):
-                raise httpx.LocalProtocolError(f"header {name!r} holds a line break or NUL")
-            lines += (name, b": ", value, b"\r\n")
+            automatic.append((b"Content-Length", b"0"))
         if body and b"content-length" not in names:
-            lines += (b"Content-Length: ", str(len(body)).encode(), b"\r\n")
-        lines += (b"\r\n", body)
-        return b"".join(lines)
+            headers.append((b"Content-Length", str(len(body)).encode()))
+        return wire_message(method, url.raw_path, automatic + headers, body)
 
 
 class SentRequest:

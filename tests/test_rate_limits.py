@@ -32,23 +32,20 @@ def learner(client) -> tuple[str, dict]:
 
 def test_429_with_retry_after_once_the_limit_is_spent(limited):
     client = limited(RATELIMIT_DEFAULT="3 per minute").test_client()
-    token = bearer(client.post("/api/learners", json={"userId": str(uuid.uuid4())}).json["token"])
+    _, token = learner(client)
     statuses = [client.get("/api/identity", headers=token).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
-    limited = client.get("/api/identity", headers=token)
-    assert limited.json["code"] == "rate_limited" and limited.json["status"] == 429
+    refused = client.get("/api/identity", headers=token)
+    assert refused.json["code"] == "rate_limited" and refused.json["status"] == 429
     # When the minute's window resets (in whole seconds, rounded up), not the generic
     # RETRY_AFTER_SECONDS of an outage.
-    assert 2 < int(limited.headers["Retry-After"]) <= 61
-    assert (limited.headers["X-RateLimit-Limit"], limited.headers["X-RateLimit-Remaining"]) == ("3", "0")
+    assert 2 < int(refused.headers["Retry-After"]) <= 61
+    assert (refused.headers["X-RateLimit-Limit"], refused.headers["X-RateLimit-Remaining"]) == ("3", "0")
 
 
 def test_limits_are_per_learner_not_per_address(limited):
     client = limited(RATELIMIT_DEFAULT="2 per minute").test_client()
-    first, second = (
-        bearer(client.post("/api/learners", json={"userId": str(uuid.uuid4())}).json["token"])
-        for _ in range(2)
-    )
+    (_, first), (_, second) = learner(client), learner(client)
     assert [client.get("/api/identity", headers=first).status_code for _ in range(3)][-1] == 429
     assert client.get("/api/identity", headers=second).status_code == 200
 
@@ -60,8 +57,8 @@ def test_health_is_never_rate_limited(limited):
 
 def test_a_route_with_its_own_limit_counts_against_that_limit_alone(limited):
     client = limited(RATELIMIT_DEFAULT="1 per minute",
-                      RATELIMIT_TUTORIAL_READ="3 per minute").test_client()
-    token = bearer(client.post("/api/learners", json={"userId": str(uuid.uuid4())}).json["token"])
+                     RATELIMIT_TUTORIAL_READ="3 per minute").test_client()
+    _, token = learner(client)
     reads = [client.get("/v1/tutorials/progress/intro-to-sql", headers=token).status_code for _ in range(4)]
     assert reads == [200, 200, 200, 429], "the route's own limit, not the default's 1 per minute"
     # Each route has its own count: the spent tutorial limit leaves the learner's other routes alone.
@@ -77,7 +74,7 @@ def test_a_limit_setting_that_is_not_a_rate_stops_the_app_at_start_and_names_its
 def test_a_setting_with_several_limits_holds_every_one_of_them(limited):
     """flask-limiter's syntax takes several limits in one setting; the tightest one refuses."""
     client = limited(RATELIMIT_DEFAULT="5 per minute; 3 per hour").test_client()
-    token = bearer(client.post("/api/learners", json={"userId": str(uuid.uuid4())}).json["token"])
+    _, token = learner(client)
     assert [client.get("/api/identity", headers=token).status_code for _ in range(4)] == [200, 200, 200, 429]
 
 
