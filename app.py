@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 
 from config import Config
 from json_responses import OrjsonProvider
 
 
+class LearnerProgressApp(Flask):
+    """Flask, with what it asks of each hook and view on every request asked once. Flask checks
+    with `inspect.iscoroutinefunction` that each of them (about ten a request) is a plain function
+    before calling it, and a function's answer never changes. The answers kept are bounded: a
+    function made for one request (`after_this_request`) is asked afresh once the app's own fill
+    the table."""
+
+    KEPT_ANSWERS = 512
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.synced: dict[Callable, Callable] = {}
+
+    def ensure_sync(self, func: Callable) -> Callable:
+        synced = self.synced.get(func)
+        if synced is None:
+            synced = super().ensure_sync(func)
+            if len(self.synced) < self.KEPT_ANSWERS:
+                self.synced[func] = synced
+        return synced
+
+
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__)
+    app = LearnerProgressApp(__name__)
     app.config.from_object(Config)
     app.json = OrjsonProvider(app)
     if test_config:
