@@ -145,7 +145,7 @@ def init_app(app: Flask) -> None:
             response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
             response.headers["Access-Control-Expose-Headers"] = "X-Request-ID, Idempotency-Key, Retry-After"
             response.headers["Access-Control-Max-Age"] = "600"
-        if "Vary" in response.headers:
+        if response.headers.getlist("Vary"):  # (werkzeug's `in` raises and catches a KeyError when absent)
             response.vary.add("Origin")
         else:  # the usual answer: no Vary to parse and merge with
             response.headers["Vary"] = "Origin"

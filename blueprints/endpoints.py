@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -102,8 +103,18 @@ def idempotency_key() -> IdempotencyKey | None:
     return IdempotencyKey(key, f"{request.method} {request.path}?{request.query_string.decode()} {body}")
 
 
+ONE_STRONG_TAG = re.compile(r'"([^"]+)"')
+
+
 def if_none_match() -> str | None:
-    """The one entity tag of If-None-Match (the client sends back the ETag it was given)."""
+    """The one entity tag of If-None-Match (the client sends back the ETag it was given). The
+    usual header, the one quoted tag a polling client was given, is read as it stands; any other
+    form (a list, a weak tag, `*`) as werkzeug parses it."""
+    header = request.headers.get("If-None-Match")
+    if header is None:
+        return None
+    if one := ONE_STRONG_TAG.fullmatch(header):
+        return one[1]
     tags = request.if_none_match
     return next(iter(tags), None) if tags else None
 
@@ -141,7 +152,7 @@ def init_app(app: Flask) -> None:
         if response.mimetype == "text/html":
             response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
         if response.status_code not in (429, 503):
-            response.headers.pop("Retry-After", None)
+            response.headers.remove("Retry-After")
         key = request.headers.get("Idempotency-Key")
         if key and _well_formed(key):
             response.headers["Idempotency-Key"] = key

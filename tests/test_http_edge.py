@@ -16,8 +16,14 @@ import httpx
 import psycopg
 import pytest
 import redis
+from flask import after_this_request
 from flask.json.provider import DefaultJSONProvider
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from werkzeug.http import parse_etags
 
+from app import LearnerProgressApp
+from blueprints.endpoints import if_none_match
 from devstack.__main__ import app_command
 from devstack.stack import ROOT, free_port
 from tests.catalogs import course_tree, import_course
@@ -283,3 +289,34 @@ def test_answers_are_written_by_orjson_and_mean_what_flask_would_write(app):
     assert "Café ✓".encode() in body, "orjson writes UTF-8 where the standard library writes escapes"
     assert json.loads(huge) == {"n": 2**70}
     assert surrogate == standard_surrogate == b'{"s":"\\ud800"}\n'
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(['"', '"', ",", " ", "W/", "w/", "*", "a", "7f", "-"]), max_size=10).map("".join))
+def test_if_none_match_reads_any_header_as_werkzeug_does(app, header):
+    """The usual header, one quoted tag, is read without werkzeug's parser; every header reads
+    as that parser reads it (the first strong tag, none for a weak tag, a list's first, `*`)."""
+    tags = parse_etags(header)
+    with app.test_request_context(headers={"If-None-Match": header}):
+        assert if_none_match() == (next(iter(tags), None) if tags else None)
+
+
+def test_the_app_asks_once_whether_its_own_functions_are_plain_and_keeps_a_bounded_table():
+    app = LearnerProgressApp(__name__)
+    done = []
+
+    @app.get("/")
+    def view():
+        @after_this_request
+        def note(response):  # a function made for this request only
+            done.append(1)
+            return response
+
+        return "ok"
+
+    client = app.test_client()
+    for _ in range(LearnerProgressApp.KEPT_ANSWERS + 50):
+        assert client.get("/").data == b"ok"
+    assert len(done) == LearnerProgressApp.KEPT_ANSWERS + 50, "every request's own function ran"
+    assert view in app.synced
+    assert len(app.synced) == LearnerProgressApp.KEPT_ANSWERS
