@@ -63,7 +63,7 @@ def endpoint(**declared) -> Callable:
                 require_identity()
             arguments = {name: spec.path[name].load(value) for name, value in path_values.items()}
             if query is not None:
-                arguments["query"] = load(query, request.args)
+                arguments["query"] = dict(loaded_query(query, request.query_string))
             if body is not None:
                 arguments["body"] = load(body, json_body())
             if spec.idempotent:
@@ -76,6 +76,15 @@ def endpoint(**declared) -> Callable:
         return loaded
 
     return decorate
+
+
+@functools.lru_cache(maxsize=4096)
+def loaded_query(schema: Schema, query_string: bytes) -> dict:
+    """The request's query (`query_string`, the cache's key) as `schema` loads it. Loading is a
+    pure function of the string, and a polling client sends the same one again and again: each
+    string is loaded once per worker (the view gets a copy). A string that fails is loaded, and
+    refused, every time."""
+    return load(schema, request.args)
 
 
 def require_identity() -> None:

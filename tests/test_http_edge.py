@@ -23,9 +23,11 @@ from hypothesis import strategies as st
 from werkzeug.http import parse_etags
 
 from app import LearnerProgressApp
-from blueprints.endpoints import if_none_match
+from blueprints.endpoints import if_none_match, loaded_query
 from devstack.__main__ import app_command
 from devstack.stack import ROOT, free_port
+from schemas.progress import CourseQuerySchema
+from services.errors import ValidationFailed
 from tests.catalogs import course_tree, import_course
 from tests.conftest import bearer
 from tests.test_platform import make_account
@@ -320,3 +322,20 @@ def test_the_app_asks_once_whether_its_own_functions_are_plain_and_keeps_a_bound
     assert len(done) == LearnerProgressApp.KEPT_ANSWERS + 50, "every request's own function ran"
     assert view in app.synced
     assert len(app.synced) == LearnerProgressApp.KEPT_ANSWERS
+
+
+def test_a_query_string_is_loaded_once_and_a_bad_one_is_refused_every_time(app, client, course):
+    schema, good = CourseQuerySchema(), f"courseId={course.course_id}".encode()
+    with app.test_request_context(f"/?{good.decode()}"):
+        first = loaded_query(schema, good)
+        hits = loaded_query.cache_info().hits
+        assert loaded_query(schema, good) == first == {"courseId": uuid.UUID(course.course_id)}
+        assert loaded_query.cache_info().hits == hits + 1
+    for _ in range(2):
+        with app.test_request_context("/?courseId=7"), pytest.raises(ValidationFailed):
+            loaded_query(schema, b"courseId=7")
+    learner = register(client)
+    for _ in range(2):
+        assert client.get(f"/api/progress/course_summary?{good.decode()}", headers=learner["headers"]).status_code == 200
+        refused = client.get("/api/progress/course_summary?courseId=7", headers=learner["headers"])
+        assert refused.status_code == 400 and "courseId" in refused.json["details"]["fields"]
