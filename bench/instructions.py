@@ -4,6 +4,8 @@ by callgrind: what the API's own work costs, free of the noise that moves a thro
 
     .venv/bin/python bench/instructions.py [workload ...]      (default: mark summary)
 
+Workloads: mark, unmark, summary, document (a conditional read answered 304).
+
 It starts a throwaway stack with rounds 11 to 15's dataset S (below), then for each workload and
 path runs the same requests through Flask's test client under `valgrind --tool=callgrind` twice,
 with 100 and 200 measured requests after a warm-up: the difference over 100 is the count per
@@ -43,11 +45,19 @@ def lesson(n: int) -> str:
     return md5_uuid(f"bench-lesson-{n % SIZE['courses'] + 1}-{n % SIZE['lessons'] + 1}")
 
 
+def course(n: int) -> str:
+    """One of learner n's courses: the one `lesson(n)` is in."""
+    return md5_uuid(f"bench-course-{n % SIZE['courses'] + 1}")
+
+
 # Each workload: (method, path) for request number n, which acts for learner n % 100 + 1.
+# "document" is a polling page's read: each learner asks for one course's document again with
+# the ETag it was given, so all but its first answers (in the warm-up) are 304.
 WORKLOADS = {
     "mark": lambda n: ("POST", f"/api/progress/lessons/{lesson(n)}"),
     "unmark": lambda n: ("DELETE", f"/api/progress/lessons/{lesson(n)}"),
     "summary": lambda n: ("GET", "/api/progress/summary"),
+    "document": lambda n: ("GET", f"/api/progress?courseId={course(0)}"),
 }
 
 
@@ -66,10 +76,16 @@ def child(path: str, workload: str, measured: int) -> None:
     tokens = [jwt.encode({"sub": md5_uuid(f"bench-learner-{n}"), "aud": "authenticated", "role": "authenticated",
                           "exp": int(time.time()) + 86_400}, JWT_SECRET, algorithm="HS256")
               for n in range(1, SIZE["learners"] + 1)]
+    etags = {}  # each learner's ETag of the document it read last
     for n in range(WARM_UP + measured):
         method, url = WORKLOADS[workload](n)
-        response = client.open(url, method=method, headers={"Authorization": f"Bearer {tokens[n % len(tokens)]}"})
-        assert response.status_code < 300, (response.status_code, response.get_data(as_text=True)[:300])
+        token = tokens[n % len(tokens)]
+        headers = {"Authorization": f"Bearer {token}", **({"If-None-Match": etags[token]} if token in etags else {})}
+        response = client.open(url, method=method, headers=headers)
+        assert response.status_code < 300 or response.status_code == 304, (
+            response.status_code, response.get_data(as_text=True)[:300])
+        if "ETag" in response.headers:
+            etags[token] = response.headers["ETag"]
 
 
 def counted(env: dict, path: str, workload: str, measured: int) -> int:
