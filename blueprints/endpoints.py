@@ -63,7 +63,7 @@ def endpoint(**declared) -> Callable:
                 require_identity()
             arguments = {name: spec.path[name].load(value) for name, value in path_values.items()}
             if query is not None:
-                arguments["query"] = dict(loaded_query(query, request.query_string))
+                arguments["query"] = loaded_query(query)
             if body is not None:
                 arguments["body"] = load(body, json_body())
             if spec.idempotent:
@@ -78,12 +78,16 @@ def endpoint(**declared) -> Callable:
     return decorate
 
 
+def loaded_query(schema: Schema) -> dict:
+    """The request's query as `schema` loads it: a copy of its string's load (below)."""
+    return dict(query_as_loaded(schema, request.query_string))
+
+
 @functools.lru_cache(maxsize=4096)
-def loaded_query(schema: Schema, query_string: bytes) -> dict:
-    """The request's query (`query_string`, the cache's key) as `schema` loads it. Loading is a
-    pure function of the string, and a polling client sends the same one again and again: each
-    string is loaded once per worker (the view gets a copy). A string that fails is loaded, and
-    refused, every time."""
+def query_as_loaded(schema: Schema, query_string: bytes) -> dict:
+    """Loading is a pure function of the query string, and a polling client sends the same one
+    again and again: each string is loaded once per worker. A string that fails is loaded, and
+    refused, every time. Called by `loaded_query` alone, with the request's own string as the key."""
     return load(schema, request.args)
 
 
