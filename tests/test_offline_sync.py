@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -440,6 +441,25 @@ def test_a_conditional_read_answers_304_until_the_document_changes(client, cours
     gone = client.get(f"/api/progress?courseId={course.course_id}",
                       headers={**learner["headers"], "If-None-Match": changed.headers["ETag"]})
     assert gone.status_code == 404 and gone.json == {"progress": None}
+
+
+def test_a_write_that_commits_after_a_younger_one_still_changes_the_etag(client, stack, course):
+    """Two devices of one learner write at once: the older transaction commits last, so its row's
+    time is older than the newest one a poller has already seen. The version must still move."""
+    learner = register(client)
+    a, b = course.lessons(0)[:2]
+    save(client, learner, course.course_id, v1([a]))
+    url = f"/api/progress?courseId={course.course_id}"
+    with psycopg.connect(stack.superuser_url) as older:
+        older.execute("select now()")  # the older device's transaction starts (and takes its time)
+        client.post(f"/api/progress/lessons/{b}", headers=learner["headers"])  # the younger commits
+        seen = client.get(url, headers=learner["headers"])
+        assert seen.json["progress"]["completedLessonIds"] == [a, b]
+        older.execute("select public.unmark_lesson_complete(%s, 'browser', %s)", (learner["id"], a))
+        older.commit()
+    polled = client.get(url, headers={**learner["headers"], "If-None-Match": seen.headers["ETag"]})
+    assert polled.status_code == 200, "a poller that saw the younger write never learns of the older"
+    assert polled.json["progress"]["completedLessonIds"] == [b]
 
 
 # ----- the document's lesson times, checked in one pass ----------------------------------------------
