@@ -190,6 +190,23 @@ def test_history_records_before_incoming_after_and_device(client, course):
     assert entry["after"]["completedLessonIds"] == [a] and entry["createdAt"].endswith("Z")
 
 
+def test_history_lists_saves_in_the_order_they_were_applied(client, stack, course):
+    """Two devices save at once, and the save whose transaction began first is applied second: the
+    history lists the saves in the order applied, each entry's before the previous one's after."""
+    learner = register(client)
+    a, b = course.lessons(0)[:2]
+    with psycopg.connect(stack.superuser_url) as older:
+        older.execute("select now()")  # the older device's transaction starts (and takes its time)
+        save(client, learner, course.course_id, v1([b]), deviceId="younger")
+        older.execute("select public.save_progress_document(%s, 'browser', %s, %s, null, 'older')",
+                      (learner["id"], course.course_id, psycopg.types.json.Jsonb(v1([a]))))
+        older.commit()
+    items = client.get(f"/api/progress/history?courseId={course.course_id}", headers=learner["headers"]).json["items"]
+    assert [item["deviceId"] for item in items] == ["older", "younger"]
+    assert items[0]["before"] == items[1]["after"]
+    assert items[0]["createdAt"] >= items[1]["createdAt"]
+
+
 BAD_SAVES = {
     "negative time": (lambda c: v1(times={c.lessons(0)[0]: -5}), "progress"),
     "too many lessons": (lambda c: v1([str(uuid.uuid4()) for _ in range(501)]), "progress"),
