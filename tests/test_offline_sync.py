@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -97,6 +98,27 @@ def test_time_from_two_devices_adds_up_and_resends_never_double_count(client, co
         save(client, learner, course.course_id, v1(times={a: seconds}), deviceId=device)
     progress = document(client, learner, course.course_id).json["progress"]
     assert progress["lessonTimes"] == {a: 130} and progress["timeSpentSeconds"] == 130
+
+
+def test_time_two_devices_report_at_the_same_moment_adds_up(app, client, stack, db, course):
+    """Seed 001's page and a tablet's save report time on one lesson at once: the tablet's write
+    waits for the page's, and its lesson time counts the page's seconds as well as its own."""
+    learner = register(client)
+    a = course.lessons(1)[0]
+    save(client, learner, course.course_id, v1(times={a: 10}), deviceId="tablet")  # the rows exist
+    with psycopg.connect(stack.superuser_url) as platform, ThreadPoolExecutor(1) as pool:
+        platform.execute("select public.record_lesson_progress(%s, 'browser', %s, null, null, 60)", (learner["id"], a))
+        tablet = pool.submit(save, app.test_client(), learner, course.course_id, v1(times={a: 40}), deviceId="tablet")
+        for _ in range(200):  # until the tablet's write waits for the page's transaction
+            if db.execute("select count(*) from pg_stat_activity where wait_event_type = 'Lock'").fetchone()[0]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the tablet's save never waited for the page's transaction")
+        platform.commit()
+        assert tablet.result().status_code == 200
+    progress = document(client, learner, course.course_id).json["progress"]
+    assert progress["lessonTimes"] == {a: 100} and progress["timeSpentSeconds"] == 100
 
 
 def test_a_later_unmark_wins_and_an_older_one_does_not(client, course):
