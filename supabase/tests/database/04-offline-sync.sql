@@ -1,7 +1,7 @@
 -- Seed 000's merge, called as the service calls it: idempotent, clocks decide completion,
 -- device counters add up, history recorded, claim once.
 begin;
-select plan(11);
+select plan(13);
 
 select public.import_catalog($json${"themes": [{"id": "a4000000-0000-4000-8000-000000000001", "slug": "sync-theme", "title": "T",
   "courses": [{"id": "c4000000-0000-4000-8000-000000000001", "slug": "sync-course", "title": "C", "modules": [
@@ -56,6 +56,22 @@ select ok(not has_function_privilege('authenticated', 'public.save_progress_docu
 select is((select string_agg(attcompression::text, '' order by attname) from pg_attribute
            where attrelid = 'public.progress_history'::regclass and attname in ('after', 'before', 'incoming')),
   'lll', 'the history''s documents are compressed with lz4');
+
+-- The document's version follows what the document shows: a row whose time moves while its update
+-- time stays (as a write that began before the newest one and committed after it leaves it)
+-- still moves the version. (Triggers are off for the one update, so its time is not restamped.)
+create temporary table versions as
+select private.document_version('55555555-5555-4555-8555-555555555555', 'c4000000-0000-4000-8000-000000000001') as seen;
+set local session_replication_role = replica;
+update public.lesson_progress set time_spent_seconds = time_spent_seconds + 1
+where learner_id = '55555555-5555-4555-8555-555555555555' and lesson_id = 'e4000000-0000-4000-8000-000000000001';
+set local session_replication_role = origin;
+select isnt(private.document_version('55555555-5555-4555-8555-555555555555', 'c4000000-0000-4000-8000-000000000001'),
+  (select seen from versions), 'the document''s version moves with its content, whatever its update time');
+
+-- Saves queue on the course document's lock: each history entry is stamped when it is written.
+select col_default_is('public', 'progress_history', 'created_at', 'clock_timestamp()',
+  'a history entry is stamped when it is written, after the lock');
 
 select * from finish();
 rollback;
