@@ -14,8 +14,7 @@ class LearnerProgressApp(Flask):
     """Flask, with what it asks of each hook and view on every request asked once. Flask checks
     with `inspect.iscoroutinefunction` that each of them (about ten a request) is a plain function
     before calling it, and a function's answer never changes. The answers kept are bounded: a
-    function made for one request (`after_this_request`) is asked afresh once the app's own fill
-    the table."""
+    function made for one request (`after_this_request`) is asked afresh once the table is full."""
 
     KEPT_ANSWERS = 512
 

@@ -110,7 +110,8 @@ def test_time_two_devices_report_at_the_same_moment_adds_up(app, client, stack, 
         platform.execute("select public.record_lesson_progress(%s, 'browser', %s, null, null, 60)", (learner["id"], a))
         tablet = pool.submit(save, app.test_client(), learner, course.course_id, v1(times={a: 40}), deviceId="tablet")
         for _ in range(200):  # until the tablet's write waits for the page's transaction
-            if db.execute("select count(*) from pg_stat_activity where wait_event_type = 'Lock'").fetchone()[0]:
+            if db.execute("select count(*) from pg_stat_activity where wait_event_type = 'Lock' "
+                          "and query like '%save_progress_document%'").fetchone()[0]:
                 break
             time.sleep(0.05)
         else:
