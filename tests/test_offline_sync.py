@@ -230,6 +230,46 @@ def test_history_lists_saves_in_the_order_they_were_applied(client, stack, cours
     assert items[0]["createdAt"] >= items[1]["createdAt"]
 
 
+LESSON = st.integers(0, 3)
+OTHER_WRITES = st.one_of(st.tuples(st.just("mark"), LESSON), st.tuples(st.just("unmark"), LESSON),
+                         st.tuples(st.just("time"), LESSON, st.integers(1, 500)))
+A_SAVE = st.tuples(st.just("save"), st.lists(LESSON, max_size=3), st.lists(LESSON, max_size=2),
+                   st.dictionaries(LESSON, st.integers(1, 500), max_size=3), st.one_of(st.none(), LESSON))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(writes=st.lists(st.one_of(A_SAVE, OTHER_WRITES), min_size=1, max_size=8))
+def test_each_history_entry_holds_the_documents_read_around_its_save(app, course, writes):
+    """Saves mixed with the other contracts' writes of the same lessons (marks, unmarks, seed
+    001's time): each save's history entry holds, as before and after, exactly the documents a
+    read gave just before and just after it (no document: null)."""
+    lessons = course.lessons(0)
+    with app.test_client() as client:
+        learner = register(client)
+        for write in writes:
+            if write[0] == "mark":
+                client.post(f"/api/progress/lessons/{lessons[write[1]]}", headers=learner["headers"])
+            elif write[0] == "unmark":
+                client.delete(f"/api/progress/lessons/{lessons[write[1]]}", headers=learner["headers"])
+            elif write[0] == "time":
+                client.post("/api/progress", headers=learner["headers"],
+                            json={"lessonId": lessons[write[1]], "timeSpent": write[2]})
+            else:
+                _, completed, unmarked, times, last = write
+                read_before = document(client, learner, course.course_id).json["progress"]
+                saved = save(client, learner, course.course_id, {
+                    "version": 2, "completedLessonIds": [lessons[i] for i in completed],
+                    "unmarkedAt": {lessons[i]: "2030-01-01T00:00:00Z" for i in unmarked},
+                    "lessonTimes": {lessons[i]: seconds for i, seconds in times.items()},
+                    "lastLessonId": None if last is None else lessons[last]})
+                assert saved.status_code == 200, saved.json
+                read_after = document(client, learner, course.course_id).json["progress"]
+                entry = client.get(f"/api/progress/history?courseId={course.course_id}",
+                                   headers=learner["headers"]).json["items"][0]
+                assert (entry["before"], entry["after"]) == (read_before, read_after)
+                assert saved.json["progress"] == read_after
+
+
 BAD_SAVES = {
     "negative time": (lambda c: v1(times={c.lessons(0)[0]: -5}), "progress"),
     "too many lessons": (lambda c: v1([str(uuid.uuid4()) for _ in range(501)]), "progress"),
