@@ -96,7 +96,7 @@ WORKLOADS = {
                  '\'{"courseId":"\' .. course .. \'","deviceId":"wrk","progress":{"version":1,"completedLessonIds":["\' .. lesson .. \'"],"lessonTimes":\' .. ten_times(c, l, t) .. \'}}\''),
         "sql": "select public.save_progress_document(:learner, 'account', :course, jsonb_build_object('version', 1, "
                "'completedLessonIds', jsonb_build_array(:lesson::text), 'lessonTimes', (select jsonb_object_agg("
-               "md5('bench-lesson-' || :c || '-' || ((:l + k - 1) % :lessons + 1))::uuid::text, :t) from generate_series(0, 9) k)), "
+               "md5('bench-lesson-' || :c || '-' || ((:l + k - 1) % :lessons + 1))::uuid::text, :t::integer) from generate_series(0, 9) k)), "
                "null, 'wrk');",
     },
     "overall summary (003)": {
@@ -352,8 +352,10 @@ class Bench:
         shutil.rmtree(logs, ignore_errors=True)
         logs.mkdir()
         self.psql("select extensions.pg_stat_statements_reset()")
+        # Prepared statements, as PostgREST (every HTTP path's way in) sends its calls: parsing
+        # and planning the call anew each time cost 0.04 to 0.2 ms that no path pays (round 27).
         result = subprocess.run(
-            ["pgbench", "-n", "-c", str(connections), "-j", str(min(connections, 2)), "-T", str(seconds),
+            ["pgbench", "-n", "-M", "prepared", "-c", str(connections), "-j", str(min(connections, 2)), "-T", str(seconds),
              "-f", str(self.work / f"w{index}.sql"), "-l", "--log-prefix", str(logs / "log"), self.stack.database_url],
             capture_output=True, text=True,
         )
@@ -513,7 +515,8 @@ interleaved per workload and connection count:
    bare is what the API's own per-request work costs;
 3. **postgrest**: PostgREST directly, `/rest/v1/rpc/<function>` through the nginx gateway with
    the service key: the floor of any Supabase-based design;
-4. **sql**: the SQL function itself through pgbench: the physical floor;
+4. **sql**: the SQL function itself through pgbench, called as a prepared statement as PostgREST
+   calls it (`-M prepared`, since round 27): the physical floor;
 5. **peer**: a minimal Node.js handler (`bench/peer.mjs`, 2 processes) that verifies the same
    token and calls the same function with supabase-js, as the seeds' Next.js designs would.
 
