@@ -248,12 +248,15 @@ def test_each_history_entry_holds_the_documents_read_around_its_save(app, course
         learner = register(client)
         for write in writes:
             if write[0] == "mark":
-                client.post(f"/api/progress/lessons/{lessons[write[1]]}", headers=learner["headers"])
+                other = client.post(f"/api/progress/lessons/{lessons[write[1]]}", headers=learner["headers"])
             elif write[0] == "unmark":
-                client.delete(f"/api/progress/lessons/{lessons[write[1]]}", headers=learner["headers"])
+                other = client.delete(f"/api/progress/lessons/{lessons[write[1]]}", headers=learner["headers"])
             elif write[0] == "time":
-                client.post("/api/progress", headers=learner["headers"],
-                            json={"lessonId": lessons[write[1]], "timeSpent": write[2]})
+                other = client.post("/api/progress", headers=learner["headers"],
+                                    json={"lessonId": lessons[write[1]], "completionPercentage": 50,
+                                          "timeSpent": write[2]})
+            if write[0] != "save":
+                assert other.status_code == 200, other.json
             else:
                 _, completed, unmarked, times, last = write
                 read_before = document(client, learner, course.course_id).json["progress"]
