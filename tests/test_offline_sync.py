@@ -247,30 +247,34 @@ def test_each_history_entry_holds_the_documents_read_around_its_save(app, course
     with app.test_client() as client:
         learner = register(client)
         for write in writes:
-            if write[0] == "mark":
-                other = client.post(f"/api/progress/lessons/{lessons[write[1]]}", headers=learner["headers"])
-            elif write[0] == "unmark":
-                other = client.delete(f"/api/progress/lessons/{lessons[write[1]]}", headers=learner["headers"])
-            elif write[0] == "time":
-                other = client.post("/api/progress", headers=learner["headers"],
-                                    json={"lessonId": lessons[write[1]], "completionPercentage": 50,
-                                          "timeSpent": write[2]})
             if write[0] != "save":
+                other = _other_write(client, learner, lessons, write)
                 assert other.status_code == 200, other.json
-            else:
-                _, completed, unmarked, times, last = write
-                read_before = document(client, learner, course.course_id).json["progress"]
-                saved = save(client, learner, course.course_id, {
-                    "version": 2, "completedLessonIds": [lessons[i] for i in completed],
-                    "unmarkedAt": {lessons[i]: "2030-01-01T00:00:00Z" for i in unmarked},
-                    "lessonTimes": {lessons[i]: seconds for i, seconds in times.items()},
-                    "lastLessonId": None if last is None else lessons[last]})
-                assert saved.status_code == 200, saved.json
-                read_after = document(client, learner, course.course_id).json["progress"]
-                entry = client.get(f"/api/progress/history?courseId={course.course_id}",
-                                   headers=learner["headers"]).json["items"][0]
-                assert (entry["before"], entry["after"]) == (read_before, read_after)
-                assert saved.json["progress"] == read_after
+                continue
+            _, completed, unmarked, times, last = write
+            read_before = document(client, learner, course.course_id).json["progress"]
+            saved = save(client, learner, course.course_id, {
+                "version": 2, "completedLessonIds": [lessons[i] for i in completed],
+                "unmarkedAt": {lessons[i]: "2030-01-01T00:00:00Z" for i in unmarked},
+                "lessonTimes": {lessons[i]: seconds for i, seconds in times.items()},
+                "lastLessonId": None if last is None else lessons[last]})
+            assert saved.status_code == 200, saved.json
+            read_after = document(client, learner, course.course_id).json["progress"]
+            entry = client.get(f"/api/progress/history?courseId={course.course_id}",
+                               headers=learner["headers"]).json["items"][0]
+            assert (entry["before"], entry["after"]) == (read_before, read_after)
+            assert saved.json["progress"] == read_after
+
+
+def _other_write(client, learner, lessons, write):
+    """A mark (003), an unmark (003) or a time through seed 001's lesson progress."""
+    kind, lesson = write[0], lessons[write[1]]
+    if kind == "mark":
+        return client.post(f"/api/progress/lessons/{lesson}", headers=learner["headers"])
+    if kind == "unmark":
+        return client.delete(f"/api/progress/lessons/{lesson}", headers=learner["headers"])
+    return client.post("/api/progress", headers=learner["headers"],
+                       json={"lessonId": lesson, "completionPercentage": 50, "timeSpent": write[2]})
 
 
 BAD_SAVES = {
