@@ -1,7 +1,7 @@
 -- Seed 000's merge, called as the service calls it: idempotent, clocks decide completion,
 -- device counters add up, history recorded, claim once.
 begin;
-select plan(13);
+select plan(14);
 
 select public.import_catalog($json${"themes": [{"id": "a4000000-0000-4000-8000-000000000001", "slug": "sync-theme", "title": "T",
   "courses": [{"id": "c4000000-0000-4000-8000-000000000001", "slug": "sync-course", "title": "C", "modules": [
@@ -56,6 +56,9 @@ select ok(not has_function_privilege('authenticated', 'public.save_progress_docu
 select is((select string_agg(attcompression::text, '' order by attname) from pg_attribute
            where attrelid = 'public.progress_history'::regclass and attname in ('after', 'before', 'incoming')),
   'lll', 'the history''s documents are compressed with lz4');
+select ok((select reloptions from pg_class where oid = 'public.progress_history'::regclass)
+          @> array['toast_tuple_target=8160'],
+  'a history entry up to a page''s size keeps its documents in its own row');
 
 -- The document's version follows what the document shows: a row whose time moves while its update
 -- time stays (as a write that began before the newest one and committed after it leaves it)
