@@ -6,7 +6,8 @@ Writes bench/results/results.json, bench/results/latency.png and the results sec
 BENCHMARKS.md, and says for each goal whether it was met. Settings: BENCH_SECONDS (10),
 BENCH_WARMUP (2), BENCH_CONNECTIONS (1,8,32), BENCH_DATASETS (S,L), BENCH_ROUNDS (5),
 BENCH_WORKLOADS (a filter on the workload names), BENCH_SETTLE (20: the seconds of read load each
-HTTP path serves before the first measurement).
+HTTP path serves before the first measurement), BENCH_WINDOW (2: the seconds of each of the two
+references measured beside every SQL floor).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
 CONNECTIONS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "1,8,32").split(",")]
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SETTLE = int(os.environ.get("BENCH_SETTLE", "20"))
+WINDOW = int(os.environ.get("BENCH_WINDOW", "2"))
 DATASETS = {
     # learners, courses, lessons per course, courses per learner, completed lessons per course.
     # The same learner and course in both: L / S compares the volume of data a request runs
@@ -271,6 +273,7 @@ class Bench:
         self.stack.spawn("bare", app_command(self.bare_port, target="bare:app"), env=env, cwd=BENCH)
         wait_for_port(self.bare_port)
         self.scripts()
+        self.window_scripts()
 
     def scripts(self) -> None:
         size = self.size
@@ -317,6 +320,16 @@ class Bench:
                 .replace(":lesson", "md5('bench-lesson-' || :c || '-' || :l)::uuid") + "\n"
             )
 
+    def window_scripts(self) -> None:
+        """The window's two references (see `window`): the smallest call, and the smallest write
+        that commits, on a table of the bench's own."""
+        self.psql("create table bench_window_commits (id integer primary key, n integer not null)")
+        self.psql("alter table bench_window_commits owner to postgres")
+        (self.work / "select.sql").write_text("select 1;\n")
+        (self.work / "commit.sql").write_text(
+            "\\set i random(1, 1000)\ninsert into bench_window_commits (id, n) values (:i, 1) "
+            "on conflict (id) do update set n = bench_window_commits.n + 1;\n")
+
     def psql(self, sql: str) -> str:
         return subprocess.run(["psql", "-qtA", self.stack.superuser_url, "-c", sql],
                               check=True, capture_output=True, text=True).stdout.strip()
@@ -347,8 +360,8 @@ class Bench:
                 "p95_ms": raw["p95_us"] / 1000, "p99_ms": raw["p99_us"] / 1000, "errors": raw["errors"],
                 "requests": raw["requests"], "cpu_ms": 1000 * cpu / max(raw["requests"], 1)}
 
-    def pgbench(self, index: int, connections: int, seconds: int) -> dict:
-        logs = self.root / f"pgbench-{index}-{connections}"
+    def pgbench(self, script: str, connections: int, seconds: int) -> dict:
+        logs = self.root / f"pgbench-{script}-{connections}"
         shutil.rmtree(logs, ignore_errors=True)
         logs.mkdir()
         self.psql("select extensions.pg_stat_statements_reset()")
@@ -356,7 +369,7 @@ class Bench:
         # and planning the call anew each time cost 0.04 to 0.2 ms that no path pays (round 27).
         result = subprocess.run(
             ["pgbench", "-n", "-M", "prepared", "-c", str(connections), "-j", str(min(connections, 2)), "-T", str(seconds),
-             "-f", str(self.work / f"w{index}.sql"), "-l", "--log-prefix", str(logs / "log"), self.stack.database_url],
+             "-f", str(self.work / script), "-l", "--log-prefix", str(logs / "log"), self.stack.database_url],
             capture_output=True, text=True,
         )
         latencies = sorted(int(line.split()[2]) for f in logs.iterdir() for line in f.read_text().splitlines())
@@ -375,7 +388,7 @@ class Bench:
 
     def measure_once(self, index: int, path: str, connections: int, seconds: int) -> dict:
         if path == "sql":
-            return self.pgbench(index, connections, seconds)
+            return self.pgbench(f"w{index}.sql", connections, seconds)
         return self.wrk(index, path, connections, seconds)
 
     def measure(self, index: int, connections: int) -> dict:
@@ -390,7 +403,20 @@ class Bench:
         for _ in range(ROUNDS):
             for path in PATHS:
                 rounds[path].append(self.measure_once(index, path, connections, max(1, SECONDS // ROUNDS)))
-        return {path: combine(runs) for path, runs in rounds.items()}
+        row = {path: combine(runs) for path, runs in rounds.items()}
+        if connections == 1:
+            row["sql"]["window"] = self.window()
+        return row
+
+    def window(self) -> dict:
+        """The machine's window beside a SQL floor: p50 of `select 1` and of a one-row upsert
+        that commits, each measured for WINDOW seconds right after the workload. From one run to
+        the next the machine's latency and its flush to disk move the floor more than most
+        changes to the code do (a mark's floor, 0.38 ms in round 27's runs, went from 0.58 to
+        1.02 ms within ten minutes of round 28 on the same code); these two say which window a
+        floor was measured in."""
+        return {"select_ms": self.pgbench("select.sql", 1, WINDOW)["p50_ms"],
+                "commit_ms": self.pgbench("commit.sql", 1, WINDOW)["p50_ms"]}
 
     def settle(self) -> None:
         """Each HTTP path serves the overall summary (a read) at 8 connections for SETTLE seconds
@@ -455,7 +481,7 @@ def goals(results: dict) -> list[tuple[str, bool, str]]:
                     sql = by_conn["1"]["sql"]
                     verdicts.append((f"L {name}: SQL floor p50 <= {SQL_FLOOR_GOALS[name]} ms at 1 connection",
                                      sql["p50_ms"] <= SQL_FLOOR_GOALS[name],
-                                     f"{sql['p50_ms']:.2f} ms (executor {sql.get('executor_ms', 0):.2f} ms)"))
+                                     f"{sql['p50_ms']:.2f} ms (executor {sql.get('executor_ms', 0):.2f} ms{window_text(sql)})"))
     if {"S", "L"} <= set(results["datasets"]):
         for name in results["datasets"]["L"]["workloads"]:
             for conn in results["datasets"]["L"]["workloads"][name]:
@@ -469,6 +495,14 @@ def goals(results: dict) -> list[tuple[str, bool, str]]:
             p95 = by_conn["32"]["api"]["p95_ms"]
             verdicts.append((f"L {name}: API p95 < {limit} ms at 32 connections", p95 < limit, f"{p95:.1f} ms"))
     return verdicts
+
+
+def window_text(sql: dict) -> str:
+    """The window a SQL floor was measured in, for its goal's and its table's text."""
+    if "window" not in sql:
+        return ""
+    return (f"; window: select 1 {sql['window']['select_ms']:.2f} ms, "
+            f"a one-row commit {sql['window']['commit_ms']:.2f} ms")
 
 
 def chart(results: dict, path: Path) -> None:
@@ -537,7 +571,10 @@ paths is the CPU time (user and system, from `/proc`) that the path's own server
 in the same window: the API's or the bare floor's granian workers, the peer's Node processes,
 PostgREST. The gateway, PostgREST and the database work for every path alike and are not in it.
 It counts work, not waiting: api minus bare is what the API's own per-request work costs,
-whatever the other processes on the machine were doing to throughput. Figures:
+whatever the other processes on the machine were doing to throughput. Beside each SQL floor at one
+connection, the **sql's window** row gives the p50 of `select 1` and of a one-row upsert that
+commits, measured right after it: the same floor moves with the machine's window by more than
+most changes to the code move it, and these two say which window it was. Figures:
 `bench/results/results.json`; chart: `bench/results/latency.png`.
 
 """
@@ -568,6 +605,8 @@ def markdown(results: dict, verdicts) -> str:
                     f"| {conn} | ratios | API/bare {api['rps'] / max(row['bare']['rps'], 1e-9):.2f}, "
                     f"API/PostgREST {api['rps'] / max(row['postgrest']['rps'], 1e-9):.2f}, "
                     f"API/SQL {api['rps'] / max(row['sql']['rps'], 1e-9):.2f}, API/peer {api['rps'] / max(row['peer']['rps'], 1e-9):.2f} | | | | | | |")
+                if "window" in row["sql"]:
+                    lines.append(f"| {conn} | sql's window | {window_text(row['sql'])[2:]} | | | | | | |")
             lines.append("")
     if {"S", "L"} <= set(results["datasets"]):
         lines += ["### L / S (p95)", "", "| workload | conns | " + " | ".join(PATHS) + " |", "| --- | --- |" + " --- |" * len(PATHS)]
