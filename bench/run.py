@@ -413,7 +413,7 @@ class Bench:
         10 000 numbers, the database's CPU and nothing of this project's code) and of a one-row
         upsert that commits (the flush to disk), each measured for WINDOW seconds right after the
         workload. From one run to the next the machine moves the floor more than most changes to
-        the code do (round 28: every workload's executor time 1.6 to 2 times round 27's, on code
+        the code do (round 28: every workload's executor time 1.6 to 2.3 times round 27's, on code
         that had not changed for most of them); these two say which window a floor was measured
         in."""
         return {"compute_ms": self.pgbench("compute.sql", 1, WINDOW)["p50_ms"],
