@@ -482,7 +482,8 @@ def goals(results: dict) -> list[tuple[str, bool, str]]:
                     sql = by_conn["1"]["sql"]
                     verdicts.append((f"L {name}: SQL floor p50 <= {SQL_FLOOR_GOALS[name]} ms at 1 connection",
                                      sql["p50_ms"] <= SQL_FLOOR_GOALS[name],
-                                     f"{sql['p50_ms']:.2f} ms (executor {sql.get('executor_ms', 0):.2f} ms{window_text(sql)})"))
+                                     f"{sql['p50_ms']:.2f} ms (" + "; ".join(filter(None, [
+                                         f"executor {sql.get('executor_ms', 0):.2f} ms", window_text(sql)])) + ")"))
     if {"S", "L"} <= set(results["datasets"]):
         for name in results["datasets"]["L"]["workloads"]:
             for conn in results["datasets"]["L"]["workloads"][name]:
@@ -502,7 +503,7 @@ def window_text(sql: dict) -> str:
     """The window a SQL floor was measured in, for its goal's and its table's text."""
     if "window" not in sql:
         return ""
-    return (f"; window: a fixed computation {sql['window']['compute_ms']:.2f} ms, "
+    return (f"window: a fixed computation {sql['window']['compute_ms']:.2f} ms, "
             f"a one-row commit {sql['window']['commit_ms']:.2f} ms")
 
 
@@ -608,7 +609,7 @@ def markdown(results: dict, verdicts) -> str:
                     f"API/PostgREST {api['rps'] / max(row['postgrest']['rps'], 1e-9):.2f}, "
                     f"API/SQL {api['rps'] / max(row['sql']['rps'], 1e-9):.2f}, API/peer {api['rps'] / max(row['peer']['rps'], 1e-9):.2f} | | | | | | |")
                 if "window" in row["sql"]:
-                    lines.append(f"| {conn} | sql's window | {window_text(row['sql'])[2:]} | | | | | | |")
+                    lines.append(f"| {conn} | sql's window | {window_text(row['sql'])} | | | | | | |")
             lines.append("")
     if {"S", "L"} <= set(results["datasets"]):
         lines += ["### L / S (p95)", "", "| workload | conns | " + " | ".join(PATHS) + " |", "| --- | --- |" + " --- |" * len(PATHS)]
