@@ -232,23 +232,27 @@ def test_history_lists_saves_in_the_order_they_were_applied(client, stack, cours
 
 LESSON = st.integers(0, 3)
 OTHER_WRITES = st.one_of(st.tuples(st.just("mark"), LESSON), st.tuples(st.just("unmark"), LESSON),
-                         st.tuples(st.just("time"), LESSON, st.integers(1, 500)))
+                         st.tuples(st.just("time"), LESSON, st.integers(1, 500)),
+                         st.tuples(st.just("chapter"), LESSON, st.integers(1, 500)),
+                         st.tuples(st.just("reset"), LESSON))
 A_SAVE = st.tuples(st.just("save"), st.lists(LESSON, max_size=3), st.lists(LESSON, max_size=2),
                    st.dictionaries(LESSON, st.integers(1, 500), max_size=3), st.one_of(st.none(), LESSON))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(writes=st.lists(st.one_of(A_SAVE, OTHER_WRITES), min_size=1, max_size=8))
-def test_each_history_entry_holds_the_documents_read_around_its_save(app, course, writes):
-    """Saves mixed with the other contracts' writes of the same lessons (marks, unmarks, seed
-    001's time): each save's history entry holds, as before and after, exactly the documents a
-    read gave just before and just after it (no document: null)."""
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rounds=st.lists(st.tuples(st.lists(OTHER_WRITES, max_size=2), A_SAVE), min_size=2, max_size=5))
+def test_each_history_entry_holds_the_documents_read_around_its_save(app, course, rounds):
+    """Saves, each after none or some of the other contracts' writes of the same lessons (marks,
+    unmarks, seed 001's time, seed 002's chapters, resets): each save's history entry holds, as
+    before and after, exactly the documents a read gave just before and just after it (no
+    document: null), whether the save read its before or took the last save's after."""
     lessons = course.lessons(0)
+    writes = [write for others, a_save in rounds for write in [*others, a_save]]
     with app.test_client() as client:
         learner = register(client)
         for write in writes:
             if write[0] != "save":
-                other = _other_write(client, learner, lessons, write)
+                other = _other_write(client, learner, lessons, write, course.course_id)
                 assert other.status_code == 200, other.json
                 continue
             _, completed, unmarked, times, last = write
@@ -266,15 +270,82 @@ def test_each_history_entry_holds_the_documents_read_around_its_save(app, course
             assert saved.json["progress"] == read_after
 
 
-def _other_write(client, learner, lessons, write):
-    """A mark (003), an unmark (003) or a time through seed 001's lesson progress."""
+def _other_write(client, learner, lessons, write, course_id):
+    """A mark (003), an unmark (003), a chapter's watch time (002), a reset of the course (000)
+    or a time through seed 001's lesson progress."""
     kind, lesson = write[0], lessons[write[1]]
     if kind == "mark":
         return client.post(f"/api/progress/lessons/{lesson}", headers=learner["headers"])
     if kind == "unmark":
         return client.delete(f"/api/progress/lessons/{lesson}", headers=learner["headers"])
+    if kind == "chapter":
+        return client.post(f"/v1/tutorials/progress/{course_id}/chapter", headers=learner["headers"],
+                           json={"chapterId": lesson, "watchTime": write[2]})
+    if kind == "reset":
+        return client.delete(f"/api/progress?courseId={course_id}", headers=learner["headers"])
     return client.post("/api/progress", headers=learner["headers"],
                        json={"lessonId": lesson, "completionPercentage": 50, "timeSpent": write[2]})
+
+
+@pytest.mark.parametrize("change", ["reorder", "move", "delete"])
+def test_a_catalog_change_between_two_saves_shows_in_the_second_save_s_before(app, db, change):
+    """A lesson reordered, moved to another module or deleted (with its rows) changes the document
+    with no learner writing: the next save's before is still what a read gives, not the last
+    save's after."""
+    course = course_tree((3, 2))
+    import_course(app, course)
+    first, second, third = course.lessons(0)
+    with app.test_client() as client:
+        learner = register(client)
+        assert save(client, learner, course.course_id, v1([first, second, third], {third: 30})).status_code == 200
+        last_after = client.get(f"/api/progress/history?courseId={course.course_id}",
+                                headers=learner["headers"]).json["items"][0]["after"]
+        if change == "reorder":
+            db.execute("update public.lessons set position = 9 - position where id = any(%s)", ([first, third],))
+        elif change == "move":
+            db.execute("update public.lessons set module_id = (select module_id from public.lessons where id = %s),"
+                       " slug = 'moved' where id = %s", (course.lessons(1)[0], first))
+        else:
+            db.execute("delete from public.lessons where id = %s", (third,))
+        read_before = document(client, learner, course.course_id).json["progress"]
+        assert read_before != last_after
+        assert save(client, learner, course.course_id, v1([second])).status_code == 200
+        entry = client.get(f"/api/progress/history?courseId={course.course_id}",
+                           headers=learner["headers"]).json["items"][0]
+    assert entry["before"] == read_before
+
+
+def test_saves_and_other_writes_of_one_course_at_once_all_succeed(app):
+    """Saves and the other contracts' writes of one learner's course take turns in one order (the
+    document's stamp, then the learner's time, then the lesson rows): none waits on another in a
+    circle, which PostgreSQL would break by failing one of them."""
+    course = course_tree((6,))
+    import_course(app, course)
+    lessons = course.lessons(0)
+    with app.test_client() as client:
+        learner = register(client)
+
+    def write(index):
+        lesson = lessons[index % len(lessons)]
+        with app.test_client() as client:
+            if index % 3 == 0:
+                return save(client, learner, course.course_id,
+                            v1(lessons[:3], {lesson: index + 1 for lesson in lessons}), deviceId=f"d{index % 4}")
+            if index % 3 == 1:
+                return client.post("/api/progress", headers=learner["headers"],
+                                   json={"lessonId": lesson, "completionPercentage": 50, "timeSpent": index + 1})
+            return client.post(f"/api/progress/lessons/{lesson}", headers=learner["headers"])
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(write, range(120)))
+    assert [a.status_code for a in answers] == [200] * 120, [a.json for a in answers if a.status_code != 200][:3]
+    with app.test_client() as client:
+        final = document(client, learner, course.course_id).json["progress"]
+        entries = client.get(f"/api/progress/history?courseId={course.course_id}",
+                             headers=learner["headers"]).json["items"]
+    assert len(entries) == 40
+    # Saves complete the first three lessons; marks go to the third and the sixth.
+    assert sorted(final["completedLessonIds"]) == sorted(lessons[i] for i in (0, 1, 2, 5))
 
 
 BAD_SAVES = {
