@@ -9,9 +9,10 @@
 -- Writers take the document's lock before any lesson row or the learner's time lock, as saves
 -- do, so that a save and a write of one learner and course take turns in one order.
 -- Owns: private.document_stamps, private.document_catalog_version and the catalog triggers that
--- move it, private.document_lock_key, private.stamp_document and private.stamp_documents; private.merge_lesson_progress and
--- private.record_device_time, which stamp and then call the bodies they had (renamed here
--- merge_stamped_lesson_progress and record_stamped_device_time); new bodies of
+-- move it, private.document_lock_key, private.stamp_document and private.stamp_documents;
+-- private.merge_lesson_progress and private.record_device_time, which stamp and then call the
+-- bodies they had (renamed here merge_stamped_lesson_progress and record_stamped_device_time);
+-- new bodies of
 -- private.merge_document, public.delete_progress_document, public.reset_tutorial,
 -- public.claim_browser_learner and public.save_progress_document.
 -- Relies on: progress (course_documents, progress_history), catalog (modules, lessons, their
@@ -34,7 +35,8 @@ create table private.document_stamps (
 create index document_stamps_course_id on private.document_stamps (course_id);
 
 -- Moved by every change of the catalog that changes documents without a writer: a lesson or
--- module deleted (its rows go with it), moved, or ordered anew. One row.
+-- module deleted (its rows go with it), moved, or ordered anew. One row. (The trigger runs as its
+-- owner, as the catalog's other triggers do: instructors edit lessons, not this row.)
 create table private.document_catalog_version (
   singleton boolean primary key default true check (singleton),
   version bigint not null default 0
@@ -44,6 +46,7 @@ insert into private.document_catalog_version default values;
 create or replace function private.move_document_catalog_version()
 returns trigger
 language plpgsql
+security definer
 set search_path = ''
 as $$
 begin
