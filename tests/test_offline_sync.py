@@ -245,7 +245,7 @@ def test_each_history_entry_holds_the_documents_read_around_its_save(app, course
     """Saves, each after none or some of the other contracts' writes of the same lessons (marks,
     unmarks, seed 001's time, seed 002's chapters, resets): each save's history entry holds, as
     before and after, exactly the documents a read gave just before and just after it (no
-    document: null), whether the save read its before or took the last save's after."""
+    document: null), even where the previous entry's after would no longer be."""
     lessons = course.lessons(0)
     writes = [write for others, a_save in rounds for write in [*others, a_save]]
     with app.test_client() as client:
@@ -316,9 +316,9 @@ def test_a_catalog_change_between_two_saves_shows_in_the_second_save_s_before(ap
 
 
 def test_saves_and_other_writes_of_one_course_at_once_all_succeed(app):
-    """Saves and the other contracts' writes of one learner's course take turns in one order (the
-    document's stamp, then the learner's time, then the lesson rows): none waits on another in a
-    circle, which PostgreSQL would break by failing one of them."""
+    """Saves and the other contracts' writes of one learner's course, all at once, take locks in
+    one order (the course document's row, the learner's time, the lesson rows): none waits on another
+    in a circle, which PostgreSQL would break by failing one of them, and nothing is lost."""
     course = course_tree((6,))
     import_course(app, course)
     lessons = course.lessons(0)
