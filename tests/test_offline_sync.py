@@ -317,8 +317,8 @@ def test_a_catalog_change_between_two_saves_shows_in_the_second_save_s_before(ap
 
 def test_saves_and_other_writes_of_one_course_at_once_all_succeed(app):
     """Saves and the other contracts' writes of one learner's course, all at once, take locks in
-    one order (the course document's row, the learner's time, the lesson rows): none waits on another
-    in a circle, which PostgreSQL would break by failing one of them, and nothing is lost."""
+    one order (the course document's row, the learner's time, the lesson rows): none waits on
+    another in a circle, which PostgreSQL would break by failing one of them; nothing is lost."""
     course = course_tree((6,))
     import_course(app, course)
     lessons = course.lessons(0)
@@ -330,7 +330,7 @@ def test_saves_and_other_writes_of_one_course_at_once_all_succeed(app):
         with app.test_client() as client:
             if index % 4 == 0:
                 return save(client, learner, course.course_id,
-                            v1(lessons[:3], {lesson: index + 1 for lesson in lessons}), deviceId=f"d{index % 3}")
+                            v1(lessons[:3], {each: index + 1 for each in lessons}), deviceId=f"d{index % 3}")
             if index % 4 == 1:
                 return client.post("/api/progress", headers=learner["headers"],
                                    json={"lessonId": lesson, "completionPercentage": 50, "timeSpent": index + 1})
