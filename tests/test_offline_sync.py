@@ -326,18 +326,12 @@ def test_saves_and_other_writes_of_one_course_at_once_all_succeed(app):
         learner = register(client)
 
     def write(index):
-        lesson = lessons[index % len(lessons)]
         with app.test_client() as client:
             if index % 4 == 0:
                 return save(client, learner, course.course_id,
                             v1(lessons[:3], {each: index + 1 for each in lessons}), deviceId=f"d{index % 3}")
-            if index % 4 == 1:
-                return client.post("/api/progress", headers=learner["headers"],
-                                   json={"lessonId": lesson, "completionPercentage": 50, "timeSpent": index + 1})
-            if index % 4 == 2:
-                return client.post(f"/api/progress/lessons/{lesson}", headers=learner["headers"])
-            return client.post(f"/v1/tutorials/progress/{course.course_id}/chapter", headers=learner["headers"],
-                               json={"chapterId": lesson, "watchTime": index + 1})
+            kind = ("time", "mark", "chapter")[index % 4 - 1]
+            return _other_write(client, learner, lessons, (kind, index % len(lessons), index + 1), course.course_id)
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         answers = list(pool.map(write, range(120)))
