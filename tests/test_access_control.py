@@ -88,7 +88,7 @@ def test_someone_elses_notification_is_404(client, db, victim, account):
 
 
 TABLES = ["lesson_progress", "enrollments", "quiz_attempts", "progress_history", "course_documents", "lesson_device_time",
-          "exercise_progress", "content_visits", "notifications", "user_achievements", "certificates", "learners"]
+          "device_reports", "exercise_progress", "content_visits", "notifications", "user_achievements", "certificates", "learners"]
 
 
 def rest(stack, path, headers, method="get", **kwargs):

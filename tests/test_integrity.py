@@ -124,6 +124,23 @@ def test_time_that_did_pass_is_counted_in_full(client, course, db):
     assert saved["progress"]["timeSpentSeconds"] == 3_600
 
 
+def test_a_reset_does_not_give_a_device_back_the_time_since_registration(client, course, db):
+    """A device's first report of a lesson is bounded by the time since its last report of any
+    lesson. A reset deletes the course's rows, their device counters with them; the device's last
+    report stays what it was, so the time since registration is not open to it again."""
+    learner = register(client)
+    first, second = course.lessons(0)[:2]
+    db.execute("update learners set created_at = now() - interval '2 hours' where id = %s", (learner["id"],))
+    tablet = {"courseId": course.course_id, "deviceId": "tablet"}
+    saved = client.post("/api/progress/save", headers=learner["headers"],
+                        json={**tablet, "progress": {"lessonTimes": {first: 60}}}).json
+    assert saved["progress"]["timeSpentSeconds"] == 60
+    assert client.delete(f"/api/progress?courseId={course.course_id}", headers=learner["headers"]).status_code == 200
+    saved = client.post("/api/progress/save", headers=learner["headers"],
+                        json={**tablet, "progress": {"lessonTimes": {second: 3_600}}}).json
+    assert saved["progress"]["timeSpentSeconds"] <= 600 + 5, "the tablet reported seconds ago, not two hours ago"
+
+
 def test_switching_time_zones_cannot_create_streak_days(client, course, db):
     learner = make_account(db)
     headers = learner["headers"]

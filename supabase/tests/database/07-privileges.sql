@@ -4,7 +4,7 @@
 -- below run in any order. `done`: rows were read or written; `none`: RLS hid every row;
 -- `denied`: refused (privilege or policy check); otherwise the SQLSTATE.
 begin;
-select plan(88);
+select plan(89);
 
 create schema tap_attempts;
 create function tap_attempts.attempt(statement text) returns text language plpgsql as $$
@@ -97,6 +97,7 @@ insert into matrix values
   ('learner', $$insert into public.tutorial_chapter_counts (learner_id, course_id, chapters) values ('a7111111-1111-4111-8111-111111111111', 'c7000000-0000-4000-8000-000000000001', 1)$$, 'denied', 'declares no chapter count by hand'),
   ('learner', $$delete from public.progress_history$$, 'denied', 'erases no history by hand'),
   ('learner', $$update public.lesson_device_time set seconds = 86400$$, 'denied', 'reports no time by hand'),
+  ('learner', $$update public.device_reports set reported_at = now() - interval '1 day'$$, 'denied', 'moves no device''s last report back'),
   ('learner', $$update public.profiles set full_name = 'Ada' where id = 'a7111111-1111-4111-8111-111111111111'$$, 'done', 'edits their name'),
   ('learner', $$update public.profiles set role = 'admin' where id = 'a7111111-1111-4111-8111-111111111111'$$, 'denied', 'never their role'),
   ('learner', $$update public.profiles set avatar_url = 'javascript:alert(1)' where id = 'a7111111-1111-4111-8111-111111111111'$$, '23514', 'no script as avatar'),
