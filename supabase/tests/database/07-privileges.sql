@@ -4,7 +4,7 @@
 -- below run in any order. `done`: rows were read or written; `none`: RLS hid every row;
 -- `denied`: refused (privilege or policy check); otherwise the SQLSTATE.
 begin;
-select plan(89);
+select plan(94);
 
 create schema tap_attempts;
 create function tap_attempts.attempt(statement text) returns text language plpgsql as $$
@@ -45,6 +45,9 @@ insert into public.courses (id, slug, title, instructor_id) values
 select public.mark_lesson_complete('a7111111-1111-4111-8111-111111111111', 'account', 'e7000000-0000-4000-8000-000000000001');
 select public.mark_lesson_complete('b7222222-2222-4222-8222-222222222222', 'account', 'e7000000-0000-4000-8000-000000000001');
 select public.rate_course('a7111111-1111-4111-8111-111111111111', 'account', 'c7000000-0000-4000-8000-000000000001', 4);
+-- Both learners' time on the lesson (seed 001), so that each has a device's last report.
+select public.record_lesson_progress('a7111111-1111-4111-8111-111111111111', 'account', 'e7000000-0000-4000-8000-000000000001', null, 50, 30);
+select public.record_lesson_progress('b7222222-2222-4222-8222-222222222222', 'account', 'e7000000-0000-4000-8000-000000000001', null, 50, 30);
 insert into public.notifications (learner_id, type, title, message)
 values ('a7111111-1111-4111-8111-111111111111', 'achievement', 'Hi', 'Hello');
 
@@ -64,6 +67,7 @@ insert into matrix values
   ('anon', $$update public.courses set title = 'X'$$, 'denied', 'edits no course'),
   ('anon', $$select 1 from public.lesson_progress$$, 'none', 'reads no progress'),
   ('anon', $$select 1 from public.learners$$, 'none', 'lists no learners'),
+  ('anon', $$select 1 from public.device_reports$$, 'none', 'reads no device''s last report'),
   ('anon', $$select 1 from public.idempotency_keys$$, 'none', 'reads no idempotency records'),
   ('anon', $$select role from public.profiles$$, 'denied', 'reads no roles'),
   ('anon', $$select id from public.profiles where id = 'a7111111-1111-4111-8111-111111111111'$$, 'none', 'does not see a learner''s profile (an account id)'),
@@ -97,6 +101,9 @@ insert into matrix values
   ('learner', $$insert into public.tutorial_chapter_counts (learner_id, course_id, chapters) values ('a7111111-1111-4111-8111-111111111111', 'c7000000-0000-4000-8000-000000000001', 1)$$, 'denied', 'declares no chapter count by hand'),
   ('learner', $$delete from public.progress_history$$, 'denied', 'erases no history by hand'),
   ('learner', $$update public.lesson_device_time set seconds = 86400$$, 'denied', 'reports no time by hand'),
+  ('learner', $$select 1 from public.device_reports where learner_id = 'a7111111-1111-4111-8111-111111111111'$$, 'done', 'reads their devices'' last reports'),
+  ('learner', $$select 1 from public.device_reports where learner_id = 'b7222222-2222-4222-8222-222222222222'$$, 'none', 'reads nobody else''s device reports'),
+  ('learner', $$insert into public.device_reports (learner_id, device_id, reported_at) values ('a7111111-1111-4111-8111-111111111111', 'new', now() - interval '1 day')$$, 'denied', 'declares no device report by hand'),
   ('learner', $$update public.device_reports set reported_at = now() - interval '1 day'$$, 'denied', 'moves no device''s last report back'),
   ('learner', $$update public.profiles set full_name = 'Ada' where id = 'a7111111-1111-4111-8111-111111111111'$$, 'done', 'edits their name'),
   ('learner', $$update public.profiles set role = 'admin' where id = 'a7111111-1111-4111-8111-111111111111'$$, 'denied', 'never their role'),
@@ -128,6 +135,7 @@ insert into matrix values
   ('instructor', $$select 1 from public.courses where slug = 'priv-own'$$, 'done', 'sees their unpublished course'),
   ('instructor', $$insert into public.lessons (module_id, slug, title) values ('d7000000-0000-4000-8000-000000000001', 'x', 'X')$$, 'denied', 'writes lessons only through the catalog import'),
   ('instructor', $$delete from public.lesson_progress$$, 'denied', 'deletes no progress row, so moves no counter'),
+  ('instructor', $$delete from public.device_reports$$, 'denied', 'deletes no device''s last report, so reopens no time'),
   ('instructor', $$select private.count_added_or_removed_lessons()$$, 'denied', 'runs no counter trigger by hand'),
   ('instructor', $$select private.merge_lesson_rows('[{"learner_id": "a7111111-1111-4111-8111-111111111111", "lesson_id": "e7000000-0000-4000-8000-000000000001"}]')$$, 'denied', 'merges no document''s rows by hand'),
   ('instructor', $$select private.record_activity('a7111111-1111-4111-8111-111111111111')$$, 'denied', 'records no day of activity for a learner by hand'),
