@@ -155,14 +155,15 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def edge_headers(response):
         """Every response: nosniff; no-store where the answer depends on the caller; a CSP on
-        HTML pages; Retry-After only where retrying later helps (429, 503); the Idempotency-Key
+        HTML pages (not on a 204 or 304, which carry no page: Flask names their empty body
+        text/html); Retry-After only where retrying later helps (429, 503); the Idempotency-Key
         echoed (seed 003), so that clients and logs can match retries."""
         response.headers["X-Content-Type-Options"] = "nosniff"
         view = app.view_functions.get(request.endpoint)
         declaration = getattr(view, "declaration", None)
         if request.endpoint != "static" and not (declaration and declaration.public):
             response.headers["Cache-Control"] = "no-store"
-        if response.mimetype == "text/html":
+        if response.mimetype == "text/html" and response.status_code not in (204, 304):
             response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
         if response.status_code not in (429, 503):
             response.headers.remove("Retry-After")

@@ -241,6 +241,20 @@ def test_html_pages_carry_a_content_security_policy(client, course, path):
     assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy
 
 
+def test_answers_without_a_page_carry_no_page_policy(make_app, course):
+    """The policy says what an HTML page may load. A 304 to a polling device and a CORS
+    preflight's 204 carry no page: each got the policy anyway, with a fresh random nonce."""
+    client = make_app(CORS_ORIGINS="https://app.example").test_client()
+    learner = register(client)
+    path = f"/api/progress?courseId={course.course_id}"
+    etag = client.get(path, headers=learner["headers"]).headers["ETag"]
+    polled = client.get(path, headers={**learner["headers"], "If-None-Match": etag})
+    preflight = client.options("/api/progress/save", headers={
+        "Origin": "https://app.example", "Access-Control-Request-Method": "POST"})
+    assert (polled.status_code, preflight.status_code) == (304, 204)
+    assert "Content-Security-Policy" not in polled.headers and "Content-Security-Policy" not in preflight.headers
+
+
 def test_demo_scripts_run_under_their_nonce(client, course):
     page = client.get(f"/demo/{course.course_id}")
     nonce = page.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
