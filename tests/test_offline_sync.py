@@ -617,6 +617,32 @@ def test_a_write_that_commits_after_a_younger_one_still_changes_the_etag(client,
     assert polled.json["progress"]["completedLessonIds"] == [b]
 
 
+def test_a_catalog_reorder_changes_the_etag_of_the_documents_it_reorders(app, client):
+    """completedLessonIds follow the catalog's order: when an instructor reorders lessons or
+    modules, a poller's document has changed though none of its rows has, and must not be a 304."""
+    course = course_tree((2, 1))
+    import_course(app, course)
+    learner = register(client)
+    (a, b), (c,) = course.lessons(0), course.lessons(1)
+    save(client, learner, course.course_id, v1([a, b, c]))
+    url = f"/api/progress?courseId={course.course_id}"
+    seen = client.get(url, headers=learner["headers"])
+    assert seen.json["progress"]["completedLessonIds"] == [a, b, c]
+
+    first, second = course.modules[0]["lessons"]
+    first["position"], second["position"] = second["position"], first["position"]
+    import_course(app, course)
+    polled = client.get(url, headers={**learner["headers"], "If-None-Match": seen.headers["ETag"]})
+    assert polled.status_code == 200, "lessons reordered, and the poller keeps the old order"
+    assert polled.json["progress"]["completedLessonIds"] == [b, a, c]
+
+    course.modules[0]["position"], course.modules[1]["position"] = 1, 0
+    import_course(app, course)
+    polled_again = client.get(url, headers={**learner["headers"], "If-None-Match": polled.headers["ETag"]})
+    assert polled_again.status_code == 200, "modules reordered, and the poller keeps the old order"
+    assert polled_again.json["progress"]["completedLessonIds"] == [c, b, a]
+
+
 # ----- the document's lesson times, checked in one pass ----------------------------------------------
 class _AsTheDictChecksThem(Schema):
     times = fields.Dict(keys=LESSON_ID, values=StrictFloat(validate=validate.Range(min=0)))
