@@ -1,7 +1,7 @@
 -- Seed 000's merge, called as the service calls it: idempotent, clocks decide completion,
 -- device counters add up, history recorded, claim once.
 begin;
-select plan(14);
+select plan(15);
 
 select public.import_catalog($json${"themes": [{"id": "a4000000-0000-4000-8000-000000000001", "slug": "sync-theme", "title": "T",
   "courses": [{"id": "c4000000-0000-4000-8000-000000000001", "slug": "sync-course", "title": "C", "modules": [
@@ -71,6 +71,19 @@ where learner_id = '55555555-5555-4555-8555-555555555555' and lesson_id = 'e4000
 set local session_replication_role = origin;
 select isnt(private.document_version('55555555-5555-4555-8555-555555555555', 'c4000000-0000-4000-8000-000000000001'),
   (select seen from versions), 'the document''s version moves with its content, whatever its update time');
+
+-- ... and with which lesson shows what: two lessons that swap their times move it too.
+set local session_replication_role = replica;
+insert into public.lesson_progress (learner_id, lesson_id, time_spent_seconds)
+select '55555555-5555-4555-8555-555555555555', id, seconds
+from (values ('e4000000-0000-4000-8000-000000000001'::uuid, 7), ('e4000000-0000-4000-8000-000000000002'::uuid, 9)) v(id, seconds)
+on conflict (learner_id, lesson_id) do update set time_spent_seconds = excluded.time_spent_seconds;
+update versions set seen = private.document_version('55555555-5555-4555-8555-555555555555', 'c4000000-0000-4000-8000-000000000001');
+update public.lesson_progress set time_spent_seconds = 16 - time_spent_seconds
+where learner_id = '55555555-5555-4555-8555-555555555555';
+set local session_replication_role = origin;
+select isnt(private.document_version('55555555-5555-4555-8555-555555555555', 'c4000000-0000-4000-8000-000000000001'),
+  (select seen from versions), 'two lessons that swap their times move the document''s version');
 
 -- Saves queue on the course document's lock: each history entry is stamped when it is written.
 select col_default_is('public', 'progress_history', 'created_at', 'clock_timestamp()',
