@@ -11,55 +11,11 @@ import uuid
 import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from tests.catalogs import course_tree, import_course, new_id
-from tests.conftest import bearer
+from tests.catalogs import course_tree, import_course
 from tests.recounts import assert_counts_match_a_recount
 from tests.test_row_writes import assert_times_are_device_sums
-from tests.test_skipped_work import write
-
-CATALOG_EDITS = ["unpublish lesson", "publish lesson", "unpublish module", "publish module", "move lesson",
-                 "add lesson", "delete lesson", "unpublish course", "publish course", "premium", "free"]
-STEPS = st.lists(st.one_of(
-    st.tuples(st.sampled_from(["mark", "unmark", "content", "save", "save all", "chapter", "progress", "reset"]),
-              st.integers(0, 2), st.integers(1, 900)),
-    st.tuples(st.sampled_from(CATALOG_EDITS), st.integers(0, 2), st.integers(0, 1)),
-), min_size=3, max_size=14)
-
-
-def edit_catalog(db, course, edit: str, index: int, module: int) -> None:
-    lessons = [row[0] for row in db.execute(
-        "select l.id::text from lessons l join modules m on m.id = l.module_id where m.course_id = %s"
-        " order by m.position, l.position, l.id", (course.course_id,))]
-    lesson = lessons[index % len(lessons)] if lessons else None
-    module_id = course.module_id(module)
-    if edit in ("unpublish lesson", "publish lesson") and lesson:
-        db.execute("update lessons set published = %s where id = %s", (edit == "publish lesson", lesson))
-    elif edit in ("unpublish module", "publish module"):
-        db.execute("update modules set published = %s where id = %s", (edit == "publish module", module_id))
-    elif edit == "move lesson" and lesson:
-        db.execute("update lessons set module_id = %s, slug = %s where id = %s",
-                   (module_id, f"moved-{uuid.uuid4().hex[:8]}", lesson))
-    elif edit == "add lesson":
-        db.execute("insert into lessons (id, module_id, slug, title, position) values (%s, %s, %s, 'Added', 9)",
-                   (new_id(), module_id, f"added-{uuid.uuid4().hex[:8]}"))
-    elif edit == "delete lesson" and lesson and len(lessons) > 1:
-        db.execute("delete from lessons where id = %s", (lesson,))
-    elif edit in ("unpublish course", "publish course"):
-        db.execute("update courses set published = %s where id = %s", (edit == "publish course", course.course_id))
-    elif edit in ("premium", "free"):
-        db.execute("update courses set is_premium = %s where id = %s", (edit == "premium", course.course_id))
-
-
-def save_every_lesson(client, headers, course, index: int, amount: int):
-    """One save that names every lesson of both modules, completing those from `index` on when
-    `amount` is odd: one statement inserts or merges several lesson rows of several modules."""
-    lessons = course.lessons(0) + course.lessons(1)
-    return client.post("/api/progress/save", headers=headers, json={
-        "courseId": course.course_id, "deviceId": "all", "progress": {
-            "version": 1, "completedLessonIds": lessons[index:] if amount % 2 else [],
-            "lessonTimes": {lesson: amount for lesson in lessons}}})
+from tests.writes import CATALOG_EDITS, STEPS, edit_catalog, new_learner, save_every_lesson, write
 
 
 @pytest.fixture
@@ -69,13 +25,6 @@ def new_course(app):
         import_course(app, course)
         return course
     return make
-
-
-def new_learner(client, db) -> tuple[str, dict]:
-    learner_id = str(uuid.uuid4())
-    headers = bearer(client.post("/api/learners", json={"userId": learner_id}).json["token"])
-    db.execute("update learners set created_at = now() - interval '1 day' where id = %s", (learner_id,))
-    return learner_id, headers
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

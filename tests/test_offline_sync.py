@@ -17,6 +17,7 @@ from schemas.offline_sync import LESSON_ID, LessonTimes
 from tests.catalogs import course_tree, import_course
 from tests.conftest import bearer
 from tests.recounts import assert_counts_match_a_recount
+from tests.writes import CATALOG_EDITS, STEPS, edit_catalog, new_learner, save_every_lesson, write
 
 
 @pytest.fixture(scope="module")
@@ -641,6 +642,34 @@ def test_a_catalog_reorder_changes_the_etag_of_the_documents_it_reorders(app, cl
     polled_again = client.get(url, headers={**learner["headers"], "If-None-Match": polled.headers["ETag"]})
     assert polled_again.status_code == 200, "modules reordered, and the poller keeps the old order"
     assert polled_again.json["progress"]["completedLessonIds"] == [c, b, a]
+
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=STEPS)
+def test_the_etag_moves_whenever_the_document_does(app, db, steps):
+    """After any writes of every contract and any catalog edits, alone or in turns: whenever the
+    document a read gives differs from the one read before, so does its ETag, so a poller that
+    sends the old one is never answered 304 for a document it has not seen."""
+    course = course_tree((2, 1))
+    import_course(app, course)
+    url = f"/api/progress?courseId={course.course_id}"
+    with app.test_client() as client:
+        learner_id, headers = new_learner(client, db)
+        seen = client.get(url, headers=headers)
+        for kind, index, amount in [("save all", 0, 1), *steps]:  # first, every lesson done
+            if kind in CATALOG_EDITS:
+                edit_catalog(db, course, kind, index, amount)
+            elif kind == "save all":
+                save_every_lesson(client, headers, course, index, amount)
+            elif kind == "reset":
+                client.delete(url, headers=headers)
+            else:
+                write(client, headers, course, kind, index, amount)
+            read = client.get(url, headers=headers)
+            if read.json["progress"] != seen.json["progress"]:
+                assert read.headers["ETag"] != seen.headers["ETag"], (kind, steps)
+            seen = read
 
 
 # ----- the document's lesson times, checked in one pass ----------------------------------------------

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from tests.catalogs import course_tree, import_course, new_id
 from tests.conftest import bearer
+from tests.writes import write
 
 WRITES = st.lists(st.tuples(
     st.sampled_from(["mark", "unmark", "content", "exercise", "save", "chapter", "progress", "quiz"]),
@@ -24,34 +25,6 @@ def course(app):
     course.modules[0]["lessons"][0]["exercises"] = [{"id": new_id(), "slug": "ex", "title": "Exercise"}]
     import_course(app, course)
     return course
-
-
-def write(client, headers, course, kind, index, amount):
-    lessons = course.lessons(0) + course.lessons(1)
-    lesson = lessons[index]
-    if kind == "mark":
-        return client.post(f"/api/progress/lessons/{lesson}", headers=headers)
-    if kind == "unmark":
-        return client.delete(f"/api/progress/lessons/{lesson}", headers=headers)
-    if kind == "content":
-        status = ["in-progress", "completed", "not-started"][amount % 3]
-        return client.post("/api/progress/update", headers=headers,
-                           json={"contentId": lesson, "contentType": "lesson", "status": status})
-    if kind == "exercise":
-        return client.post("/api/progress/update", headers=headers, json={
-            "contentId": course.lesson(0, 0)["exercises"][0]["id"], "contentType": "exercise", "status": "completed"})
-    if kind == "save":
-        return client.post("/api/progress/save", headers=headers, json={
-            "courseId": course.course_id, "deviceId": f"d{index}",
-            "progress": {"version": 1, "completedLessonIds": [lesson] if amount % 2 else [], "lessonTimes": {lesson: amount}}})
-    if kind == "chapter":
-        return client.post(f"/v1/tutorials/progress/{course.course_id}/chapter", headers=headers,
-                           json={"chapterId": lesson, "watchTime": amount, "completed": amount % 2 == 0})
-    if kind == "progress":
-        return client.post("/api/progress", headers=headers, json={
-            "lessonId": lesson, "completionPercentage": 100 if amount % 2 else 50, "timeSpent": amount})
-    return client.post(f"/api/quizzes/{lesson}/attempts", headers=headers,
-                       json={"score": amount % 11, "maxScore": 10, "answers": []})
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
