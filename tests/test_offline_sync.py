@@ -17,7 +17,7 @@ from schemas.offline_sync import LESSON_ID, LessonTimes
 from tests.catalogs import course_tree, import_course
 from tests.conftest import bearer
 from tests.recounts import assert_counts_match_a_recount
-from tests.writes import CATALOG_EDITS, STEPS, edit_catalog, new_learner, save_every_lesson, write
+from tests.writes import STEPS, new_learner, take_step
 
 
 @pytest.fixture(scope="module")
@@ -644,7 +644,6 @@ def test_a_catalog_reorder_changes_the_etag_of_the_documents_it_reorders(app, cl
     assert polled_again.json["progress"]["completedLessonIds"] == [c, b, a]
 
 
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS)
 def test_the_etag_moves_whenever_the_document_does(app, db, steps):
@@ -657,18 +656,11 @@ def test_the_etag_moves_whenever_the_document_does(app, db, steps):
     with app.test_client() as client:
         learner_id, headers = new_learner(client, db)
         seen = client.get(url, headers=headers)
-        for kind, index, amount in [("save all", 0, 1), *steps]:  # first, every lesson done
-            if kind in CATALOG_EDITS:
-                edit_catalog(db, course, kind, index, amount)
-            elif kind == "save all":
-                save_every_lesson(client, headers, course, index, amount)
-            elif kind == "reset":
-                client.delete(url, headers=headers)
-            else:
-                write(client, headers, course, kind, index, amount)
+        for step in [("save all", 0, 1), *steps]:  # first, every lesson done
+            take_step(client, db, headers, course, step)
             read = client.get(url, headers=headers)
             if read.json["progress"] != seen.json["progress"]:
-                assert read.headers["ETag"] != seen.headers["ETag"], (kind, steps)
+                assert read.headers["ETag"] != seen.headers["ETag"], (step, steps)
             seen = read
 
 

@@ -93,3 +93,17 @@ def new_learner(client, db) -> tuple[str, dict]:
     headers = bearer(client.post("/api/learners", json={"userId": learner_id}).json["token"])
     db.execute("update learners set created_at = now() - interval '1 day' where id = %s", (learner_id,))
     return learner_id, headers
+
+
+def take_step(client, db, headers, course, step: tuple):
+    """One step of STEPS on the learner's course: a catalog edit (answers None), or a write, a
+    save of every lesson or a reset (answers the API's response)."""
+    kind, index, amount = step
+    if kind in CATALOG_EDITS:
+        edit_catalog(db, course, kind, index, amount)
+        return None
+    if kind == "save all":
+        return save_every_lesson(client, headers, course, index, amount)
+    if kind == "reset":
+        return client.delete(f"/api/progress?courseId={course.course_id}", headers=headers)
+    return write(client, headers, course, kind, index, amount)
