@@ -44,7 +44,8 @@ CATALOG_EDITS = ["unpublish lesson", "publish lesson", "unpublish module", "publ
                  "add lesson", "delete lesson", "unpublish course", "publish course", "premium", "free",
                  "reorder lessons", "reorder modules"]
 STEPS = st.lists(st.one_of(
-    st.tuples(st.sampled_from(["mark", "unmark", "content", "save", "save all", "chapter", "progress", "reset"]),
+    st.tuples(st.sampled_from(["mark", "unmark", "content", "save", "save all", "chapter", "progress", "reset",
+                               "reset tutorial"]),
               st.integers(0, 2), st.integers(1, 900)),
     st.tuples(st.sampled_from(CATALOG_EDITS), st.integers(0, 2), st.integers(0, 1)),
 ), min_size=3, max_size=14)
@@ -97,7 +98,7 @@ def new_learner(client, db) -> tuple[str, dict]:
 
 def take_step(client, db, headers, course, step: tuple):
     """One step of STEPS on the learner's course: a catalog edit (answers None), or a write, a
-    save of every lesson or a reset (answers the API's response)."""
+    save of every lesson or a reset of the document or the tutorial (answers the API's response)."""
     kind, index, amount = step
     if kind in CATALOG_EDITS:
         edit_catalog(db, course, kind, index, amount)
@@ -106,4 +107,6 @@ def take_step(client, db, headers, course, step: tuple):
         return save_every_lesson(client, headers, course, index, amount)
     if kind == "reset":
         return client.delete(f"/api/progress?courseId={course.course_id}", headers=headers)
+    if kind == "reset tutorial":
+        return client.delete(f"/v1/tutorials/progress/{course.course_id}", headers=headers)
     return write(client, headers, course, kind, index, amount)
