@@ -44,30 +44,33 @@ def test_writes_of_every_contract_at_once_all_succeed_and_counts_stay_exact(app,
     assert_times_are_device_sums(db, learner_id)
 
 
-@pytest.mark.parametrize("kind", [*KINDS, "erase"])
-def test_a_write_waits_for_the_learner_s_turn_before_it_locks_anything(app, db, stack, course, kind):
+@pytest.mark.parametrize("kind", [*KINDS, "erase", "claim"])
+def test_a_write_waits_for_the_learner_s_turn_before_it_locks_anything(app, db, stack, course, account, kind):
     """While another transaction holds the learner's turn, a write of any contract waits for it,
     then succeeds. (A write that waited only at its first lesson row could already hold a lock
-    that the turn's holder needs.)"""
+    that the turn's holder needs.) A claim waits for the anonymous learner's turn."""
     with app.test_client() as client:
         learner_id, headers = new_learner(client, db)
         for step in [("save", 0, 30), ("mark", 0, 1)]:  # a document to reset, a lesson to unmark
             assert take_step(client, None, headers, course, step).status_code == 200
     with psycopg.connect(stack.superuser_url) as holder, ThreadPoolExecutor(max_workers=1) as pool:
         holder.execute("select pg_advisory_xact_lock(private.learner_time_lock_key(%s))", (learner_id,))
-        if kind == "erase":
-            answer = pool.submit(_erase, app, headers, learner_id)
-        else:
+        if kind in KINDS:
             answer = pool.submit(send, app, headers, course, (kind, 0, 5))
+        else:
+            answer = pool.submit(_erase_or_claim, app, kind, learner_id, headers, account)
         waited = _waits_for_turn(db, learner_id, answer)
         holder.rollback()
         assert waited, f"{kind} did not wait (answered {answer.result().status_code})"
         assert answer.result(timeout=10).status_code < 300
 
 
-def _erase(app, headers, learner_id):
+def _erase_or_claim(app, kind, learner_id, headers, account):
     with app.test_client() as client:
-        return client.delete("/api/me", headers=headers, json={"confirm": learner_id})
+        if kind == "erase":
+            return client.delete("/api/me", headers=headers, json={"confirm": learner_id})
+        token = headers["Authorization"].removeprefix("Bearer ")
+        return client.post("/api/progress/claim", headers=account["headers"], json={"userId": learner_id, "token": token})
 
 
 def _waits_for_turn(db, learner_id: str, answer) -> bool:
