@@ -4,7 +4,7 @@
 -- below run in any order. `done`: rows were read or written; `none`: RLS hid every row;
 -- `denied`: refused (privilege or policy check); otherwise the SQLSTATE.
 begin;
-select plan(94);
+select plan(96);
 
 create schema tap_attempts;
 create function tap_attempts.attempt(statement text) returns text language plpgsql as $$
@@ -63,6 +63,7 @@ insert into matrix values
   ('anon', $$select private.record_activity('a7111111-1111-4111-8111-111111111111')$$, 'denied', 'records no day of activity by hand'),
   ('anon', $$select private.record_day_of_activity('a7111111-1111-4111-8111-111111111111')$$, 'denied', 'adds no streak day by hand'),
   ('anon', $$select private.record_device_time('a7111111-1111-4111-8111-111111111111', '{"(e7000000-0000-4000-8000-000000000001,x,60)"}')$$, 'denied', 'records no device time by hand'),
+  ('anon', $$select private.take_learner_turn('a7111111-1111-4111-8111-111111111111')$$, 'denied', 'holds no learner''s turn'),
   ('anon', $$insert into public.themes (slug, title) values ('x', 'X')$$, 'denied', 'adds no theme'),
   ('anon', $$update public.courses set title = 'X'$$, 'denied', 'edits no course'),
   ('anon', $$select 1 from public.lesson_progress$$, 'none', 'reads no progress'),
@@ -89,6 +90,7 @@ insert into matrix values
   ('learner', $$update public.lesson_progress set score = 100$$, 'denied', 'edits no progress row'),
   ('learner', $$select private.record_device_time('a7111111-1111-4111-8111-111111111111', '{"(e7000000-0000-4000-8000-000000000001,x,60)"}')$$, 'denied', 'records no device time of their own by hand'),
   ('learner', $$select private.learner_time_lock_key('b7222222-2222-4222-8222-222222222222')$$, 'denied', 'computes no learner''s time lock by hand'),
+  ('learner', $$select private.take_learner_turn('b7222222-2222-4222-8222-222222222222')$$, 'denied', 'holds no other learner''s writes back'),
   ('learner', $$select private.document_version('b7222222-2222-4222-8222-222222222222', 'c7000000-0000-4000-8000-000000000001')$$, 'denied', 'reads no other learner''s document version'),
   ('learner', $$delete from public.lesson_progress$$, 'denied', 'deletes no progress row'),
   ('learner', $$insert into public.enrollments (learner_id, course_id, source) values ('a7111111-1111-4111-8111-111111111111', 'c7000000-0000-4000-8000-000000000002', 'explicit')$$, 'denied', 'enrolls in no premium course by hand'),
