@@ -317,9 +317,9 @@ def test_a_catalog_change_between_two_saves_shows_in_the_second_save_s_before(ap
 
 
 def test_saves_and_other_writes_of_one_course_at_once_all_succeed(app):
-    """Saves and the other contracts' writes of one learner's course, all at once, take locks in
-    one order (the course document's row, the learner's time, the lesson rows): none waits on
-    another in a circle, which PostgreSQL would break by failing one of them; nothing is lost."""
+    """Saves and the other contracts' writes of one learner's course, all at once, each take the
+    learner's turn before their first lock: none waits on another in a circle, which PostgreSQL
+    would break by failing one of them; nothing is lost."""
     course = course_tree((6,))
     import_course(app, course)
     lessons = course.lessons(0)
