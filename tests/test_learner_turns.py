@@ -54,7 +54,7 @@ def test_a_write_waits_for_the_learner_s_turn_before_it_locks_anything(app, db, 
         for step in [("save", 0, 30), ("mark", 0, 1)]:  # a document to reset, a lesson to unmark
             assert take_step(client, None, headers, course, step).status_code == 200
     with psycopg.connect(stack.superuser_url) as holder, ThreadPoolExecutor(max_workers=1) as pool:
-        holder.execute("select pg_advisory_xact_lock(private.learner_time_lock_key(%s))", (learner_id,))
+        holder.execute("select private.take_learner_turn(%s)", (learner_id,))
         if kind in KINDS:
             answer = pool.submit(send, app, headers, course, (kind, 0, 5))
         else:

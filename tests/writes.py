@@ -1,6 +1,6 @@
 """Every contract's writes and the catalog's edits, for the tests that mix them and then check
-what must follow the rows: the counters and roll-ups (test_incremental_rollups, test_skipped_work)
-and the document's ETag (test_offline_sync)."""
+what must follow the rows: the counters and roll-ups (test_incremental_rollups, test_skipped_work),
+the document's ETag (test_offline_sync) and writes sent at once (test_learner_turns)."""
 
 from __future__ import annotations
 

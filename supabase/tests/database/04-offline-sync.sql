@@ -85,7 +85,7 @@ set local session_replication_role = origin;
 select isnt(private.document_version('55555555-5555-4555-8555-555555555555', 'c4000000-0000-4000-8000-000000000001'),
   (select seen from versions), 'two lessons that swap their times move the document''s version');
 
--- Saves queue on the course document's lock: each history entry is stamped when it is written.
+-- Saves queue on the learner's turn: each history entry is stamped when it is written.
 select col_default_is('public', 'progress_history', 'created_at', 'clock_timestamp()',
   'a history entry is stamped when it is written, after the lock');
 

@@ -4,7 +4,7 @@
 -- below run in any order. `done`: rows were read or written; `none`: RLS hid every row;
 -- `denied`: refused (privilege or policy check); otherwise the SQLSTATE.
 begin;
-select plan(96);
+select plan(97);
 
 create schema tap_attempts;
 create function tap_attempts.attempt(statement text) returns text language plpgsql as $$
@@ -141,6 +141,7 @@ insert into matrix values
   ('instructor', $$select private.count_added_or_removed_lessons()$$, 'denied', 'runs no counter trigger by hand'),
   ('instructor', $$select private.merge_lesson_rows('[{"learner_id": "a7111111-1111-4111-8111-111111111111", "lesson_id": "e7000000-0000-4000-8000-000000000001"}]')$$, 'denied', 'merges no document''s rows by hand'),
   ('instructor', $$select private.record_activity('a7111111-1111-4111-8111-111111111111')$$, 'denied', 'records no day of activity for a learner by hand'),
+  ('instructor', $$select private.take_learner_turn('a7111111-1111-4111-8111-111111111111')$$, 'denied', 'holds no learner''s writes back'),
   ('instructor', $$select private.record_device_time('a7111111-1111-4111-8111-111111111111', '{"(e7000000-0000-4000-8000-000000000001,x,60)"}')$$, 'denied', 'records no device time for a learner by hand'),
   ('instructor', $$select private.record_day_of_activity('a7111111-1111-4111-8111-111111111111')$$, 'denied', 'adds no streak day to a learner by hand'),
   -- an admin: the catalog, never the counters, never anyone's progress.
